@@ -1,0 +1,48 @@
+# Two commands: `make run` serves the demo, `make test` runs the suite.
+# Both set themselves up on a fresh machine (venv, requirements, migrations).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PARTICIPANTS ?= 300
+
+.PHONY: run test setup migrate seed serve pytest worker messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --participants $(PARTICIPANTS)
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+run: seed serve
+
+test: setup pytest
+
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(VENV)/bin/celery -A rakor worker -l info
+
+messages: setup
+	$(PY) manage.py makemessages -l en -l id --ignore=.venv --ignore=tests --ignore=bench
+	$(PY) manage.py makemessages -d djangojs -l en -l id --ignore=.venv --ignore=tests --ignore=bench --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var media

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+app_name = "attendance"
+
+urlpatterns = [
+    path("", include("attendance.urls_public")),
+    path("", include("attendance.urls_coordinator")),
+]

@@ -1,0 +1,170 @@
+"""Core of the organisation: the unit tree, events and who works for which unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitQuerySet(models.QuerySet):
+    def subtree(self, unit: "Unit") -> "UnitQuerySet":
+        """The unit and every unit under it (uses the materialised path)."""
+        return self.filter(path__startswith=unit.path)
+
+
+class Unit(models.Model):
+    """One node of the ministry's organisation tree (data an organiser edits)."""
+
+    class Kind(models.TextChoices):
+        ECHELON_I = "echelon_1", _("Unit Eselon I")
+        PROVINCIAL = "provincial", _("Kantor Wilayah (provinsi)")
+        DISTRICT = "district", _("Kantor Kemenag Kab/Kota")
+        TRAINING = "training", _("Balai Diklat Keagamaan")
+        RESEARCH = "research", _("Balai Litbang")
+        OTHER = "other", _("Lainnya")
+
+    name = models.CharField(_("nama"), max_length=200)
+    short_name = models.CharField(_("singkatan"), max_length=60, blank=True)
+    code = models.SlugField(_("kode"), max_length=60, unique=True)
+    kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    province = models.CharField(_("provinsi"), max_length=80, blank=True)
+    sort_order = models.PositiveIntegerField(_("urutan"), default=0)
+    # "/<id>/<id>/" from the root: a subtree is one indexed prefix query.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("unit kerja")
+        verbose_name_plural = _("unit kerja")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        node = self.parent
+        while node is not None:
+            if self.pk and node.pk == self.pk:
+                raise ValidationError({"parent": _("Unit tidak boleh menjadi induk dari dirinya sendiri.")})
+            node = node.parent
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        if not self.pk:
+            super().save(*args, **kwargs)
+            kwargs.pop("force_insert", None)
+        self.path = f"{self.parent.path if self.parent_id else '/'}{self.pk}/"
+        if self.parent_id and not self.province:
+            self.province = self.parent.province
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved in the tree: rewrite the paths under it in one statement.
+            from django.db.models.functions import Concat, Substr
+            from django.db.models import Value
+
+            Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                path=Concat(Value(self.path), Substr("path", len(old_path) + 1))
+            )
+
+    def is_within(self, other: "Unit") -> bool:
+        return self.path.startswith(other.path)
+
+
+class Event(models.Model):
+    """A coordination meeting (Rakor), e.g. the Inspektorat Jenderal's Rakorwas."""
+
+    slug = models.SlugField(_("kode acara"), max_length=60, unique=True)
+    name = models.CharField(_("nama acara"), max_length=200)
+    theme = models.CharField(_("tema"), max_length=300, blank=True)
+    organiser_unit = models.ForeignKey(
+        Unit, verbose_name=_("unit penyelenggara"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organised_events",
+    )
+    venue = models.CharField(_("tempat"), max_length=200, blank=True)
+    venue_address = models.CharField(_("alamat tempat"), max_length=300, blank=True)
+    time_zone = models.CharField(_("zona waktu"), max_length=40, default="Asia/Jakarta")
+    start_date = models.DateField(_("tanggal mulai"))
+    end_date = models.DateField(_("tanggal selesai"))
+    registration_opens = models.DateTimeField(_("pendaftaran dibuka"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("pendaftaran ditutup"), null=True, blank=True)
+    in_person_capacity = models.PositiveIntegerField(
+        _("kapasitas luring"), null=True, blank=True, help_text=_("Jumlah kursi luring per hari; kosong berarti tidak dibatasi.")
+    )
+    requires_approval = models.BooleanField(
+        _("perlu persetujuan panitia"), default=True,
+        help_text=_("Jika tidak dicentang, pendaftaran langsung disetujui."),
+    )
+    wa_service = models.CharField(_("WA Layanan"), max_length=20, blank=True)
+    wa_complaints = models.CharField(_("WA Pengaduan"), max_length=20, blank=True)
+    # Ed25519 key pair that signs this event's tickets (raw 32-byte keys, base64).
+    signing_key = models.CharField(max_length=64, editable=False)
+    public_key = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("acara")
+        verbose_name_plural = _("acara")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("Tanggal selesai harus sama dengan atau sesudah tanggal mulai.")})
+        if self.registration_opens and self.registration_closes and self.registration_closes <= self.registration_opens:
+            raise ValidationError({"registration_closes": _("Pendaftaran harus ditutup sesudah dibuka.")})
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": _("Zona waktu tidak dikenal.")})
+
+    def save(self, *args, **kwargs):
+        if not self.signing_key:
+            from rakor.signing import generate_keypair
+
+            self.signing_key, self.public_key = generate_keypair()
+        super().save(*args, **kwargs)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def days(self) -> list[dt.date]:
+        n = (self.end_date - self.start_date).days + 1
+        return [self.start_date + dt.timedelta(days=i) for i in range(max(n, 0))]
+
+    def registration_is_open(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.registration_opens and now < self.registration_opens:
+            return False
+        if self.registration_closes and now >= self.registration_closes:
+            return False
+        return True
+
+
+class StaffProfile(models.Model):
+    """Binds a Django user (coordinator, scanner operator, minute taker) to one unit."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rakor_profile")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="staff")
+    position = models.CharField(_("jabatan"), max_length=200, blank=True)
+    whatsapp = models.CharField(_("nomor WhatsApp"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("profil petugas")
+        verbose_name_plural = _("profil petugas")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.unit}"

@@ -1,0 +1,3 @@
+"""WebSocket routes of every app (see DESIGN.md, "WebSockets")."""
+
+websocket_urlpatterns: list = []

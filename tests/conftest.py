@@ -1,0 +1,34 @@
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def pytest_collection_modifyitems(config, items):
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: browser tests skipped (CI installs it)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_in_process():
+    """Tests run tasks in-process even when REDIS_URL points at a real broker (CI's second run)."""
+    from rakor.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
