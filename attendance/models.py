@@ -203,3 +203,127 @@ class DataRequest(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("permintaan penghapusan data")
         verbose_name_plural = _("permintaan penghapusan data")
+
+
+def new_device_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class ScannerDevice(models.Model):
+    """A registration-desk phone or laptop with its own revocable API token."""
+
+    event = models.ForeignKey(Event, verbose_name=_("acara"), on_delete=models.CASCADE, related_name="scanner_devices")
+    name = models.CharField(_("nama perangkat / gerbang"), max_length=80,
+                            help_text=_("Misalnya: Meja 1 Ballroom, Pintu Utara."))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=8, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("dicabut pada"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["event", "name"]
+        verbose_name = _("perangkat pemindai")
+        verbose_name_plural = _("perangkat pemindai")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CheckInWindow(models.Model):
+    """When the door is open for check-in on one day (event time zone)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checkin_windows")
+    date = models.DateField(_("tanggal"))
+    opens = models.TimeField(_("dibuka"))
+    closes = models.TimeField(_("ditutup"))
+
+    class Meta:
+        ordering = ["event", "date"]
+        verbose_name = _("jam registrasi")
+        verbose_name_plural = _("jam registrasi")
+        constraints = [models.UniqueConstraint(fields=["event", "date"], name="checkin_window_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class CheckIn(models.Model):
+    """One scan at a door (or an online join): accepted or refused, never edited.
+
+    Refused scans are kept with their reason: auditors ask about them.
+    """
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Masuk")
+        EXIT = "exit", _("Keluar")
+
+    class Method(models.TextChoices):
+        CAMERA = "camera", _("Kamera")
+        HANDHELD = "handheld", _("Pemindai genggam")
+        MANUAL = "manual", _("Pencarian manual")
+        ONLINE = "online", _("Bergabung daring")
+        IMPORT = "import", _("Impor")
+
+    class Result(models.TextChoices):
+        OK = "ok", _("Berhasil")
+        ALREADY = "already_checked_in", _("Sudah tercatat sebelumnya")
+        INVALID = "invalid_ticket", _("Tiket tidak sah")
+        WRONG_EVENT = "wrong_event", _("Tiket acara lain")
+        NOT_IN_PERSON = "not_in_person", _("Terdaftar daring untuk hari ini")
+        NOT_APPROVED = "not_approved", _("Pendaftaran belum disetujui")
+        REVOKED = "revoked", _("Tiket dicabut")
+        OUTSIDE_WINDOW = "outside_window", _("Di luar jam registrasi")
+        NO_ENTRY = "no_entry", _("Belum tercatat masuk")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="checkins")
+    registration = models.ForeignKey(Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="checkins")
+    ticket_text = models.CharField(_("isi tiket yang dipindai"), max_length=200, blank=True)
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices, default=Kind.ENTRY)
+    day = models.DateField(_("hari"), null=True, blank=True)
+    session = models.ForeignKey("sessions_app.Session", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="checkins")
+    method = models.CharField(_("cara"), max_length=10, choices=Method.choices, default=Method.CAMERA)
+    device = models.ForeignKey(ScannerDevice, null=True, blank=True, on_delete=models.PROTECT, related_name="checkins")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    gate = models.CharField(_("gerbang"), max_length=80, blank=True)
+    scanned_at = models.DateTimeField(_("waktu pindai (jam perangkat)"))
+    received_at = models.DateTimeField(_("waktu diterima server"), auto_now_add=True)
+    nonce = models.UUIDField(unique=True)
+    offline = models.BooleanField(_("dipindai saat luring"), default=False)
+    result = models.CharField(_("hasil"), max_length=20, choices=Result.choices, db_index=True)
+    conflict = models.BooleanField(
+        _("konflik luring"), default=False,
+        help_text=_("Gerbang lain sudah meloloskan tiket ini saat tidak terhubung; dicatat, tidak dihitung dua kali."),
+    )
+
+    class Meta:
+        ordering = ["-scanned_at"]
+        verbose_name = _("presensi")
+        verbose_name_plural = _("presensi")
+        constraints = [
+            # The database itself refuses a second accepted entry for a person on a day.
+            models.UniqueConstraint(
+                fields=["registration", "day"], condition=Q(result="ok", kind="entry", session__isnull=True),
+                name="one_entry_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "session"], condition=Q(result="ok", kind="entry", session__isnull=False),
+                name="one_entry_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "day", "result"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.registration_id} {self.day}: {self.result}"
