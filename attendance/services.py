@@ -368,3 +368,8 @@ def participant_anonymise(*, participant: Participant, by=None, note: str = "") 
             handled_by=by if by is not None and getattr(by, "is_authenticated", False) else None, note=note,
         )
     return participant
+
+
+# ---------------------------------------------------------------- check-in (see attendance/checkin.py)
+
+from .checkin import checkin_perform  # noqa: E402,F401  (the one check-in service, re-exported here)

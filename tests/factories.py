@@ -68,6 +68,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 class RegistrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Registration
+        skip_postgeneration_save = True
 
     event = factory.SubFactory(EventFactory)
     participant = factory.SubFactory(ParticipantFactory)

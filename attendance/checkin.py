@@ -1,0 +1,206 @@
+"""The one place where a check-in is decided (DESIGN.md, "API"; shared/STYLE.md, pretix).
+
+HTTP, the scanner's offline sync and online joins all call ``checkin_perform``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rakor.models import Event
+from rakor.signing import TicketFormatError, parse_ticket, verify_ticket
+
+from .models import CheckIn, CheckInWindow, Registration, RegistrationDay
+
+log = logging.getLogger("rakor.checkin")
+
+Result = CheckIn.Result
+
+DEFAULT_WINDOW = (dt.time(6, 0), dt.time(22, 0))
+
+
+@dataclass
+class CheckInOutcome:
+    """What a scanner is told. ``first`` is the first accepted entry for the same scope."""
+
+    result: str
+    checkin: CheckIn
+    registration: Registration | None = None
+    first: CheckIn | None = None
+    replayed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.result == Result.OK
+
+
+def checkin_window(event: Event, day: dt.date) -> tuple[dt.time, dt.time]:
+    window = CheckInWindow.objects.filter(event=event, date=day).first()
+    if window:
+        return window.opens, window.closes
+    return getattr(settings, "CHECKIN_DEFAULT_WINDOW", DEFAULT_WINDOW)
+
+
+def _first_entry(registration: Registration, day: dt.date | None, session) -> CheckIn | None:
+    qs = CheckIn.objects.filter(registration=registration, kind=CheckIn.Kind.ENTRY, result=Result.OK)
+    qs = qs.filter(session=session) if session is not None else qs.filter(day=day, session__isnull=True)
+    return qs.select_related("device").order_by("scanned_at", "pk").first()
+
+
+def _resolve(event: Event, ticket: str) -> tuple[str | None, Registration | None]:
+    """Check the signature and find the registration; returns (refusal or None, registration)."""
+    try:
+        parsed = parse_ticket(ticket)
+    except TicketFormatError:
+        return Result.INVALID, None
+    if parsed.event_slug != event.slug:
+        other = Event.objects.filter(slug=parsed.event_slug).only("public_key").first()
+        if other is not None and verify_ticket(parsed, public_key=other.public_key):
+            registration = Registration.objects.filter(event=other, public_id=parsed.public_id).first()
+            return Result.WRONG_EVENT, registration
+        return Result.INVALID, None
+    if not verify_ticket(parsed, public_key=event.public_key):
+        return Result.INVALID, None
+    registration = Registration.objects.filter(event=event, public_id=parsed.public_id).first()
+    if registration is None:
+        return Result.INVALID, None
+    return None, registration
+
+
+def checkin_perform(
+    *,
+    event: Event,
+    nonce: uuid.UUID | str,
+    ticket: str = "",
+    registration: Registration | None = None,
+    kind: str = CheckIn.Kind.ENTRY,
+    session=None,
+    scanned_at: dt.datetime | None = None,
+    method: str = CheckIn.Method.CAMERA,
+    device=None,
+    operator=None,
+    offline: bool = False,
+) -> CheckInOutcome:
+    """Decide and record one scan. Atomic; locks the registration row.
+
+    Guarantees:
+    - Idempotent per ``nonce``: a replay returns the first answer and writes nothing.
+    - Every decision, accepted or refused, is stored as a CheckIn row with its result.
+    - At most one accepted entry per registration per day (or per session), also
+      under concurrency (row lock plus a partial unique index).
+    - An offline scan that a gate admitted after another gate already had is kept
+      with ``conflict=True`` and answered ``already_checked_in``: nothing lost, nothing
+      counted twice.
+    ``registration`` (instead of ``ticket``) is for manual search at the desk and
+    online joins, where the person is already identified.
+    """
+    nonce = uuid.UUID(str(nonce))
+    replay = _replay(nonce)
+    if replay is not None:
+        return replay
+    now = timezone.now()
+    scanned_at = scanned_at or now
+    day = timezone.localtime(scanned_at, event.tz).date()
+    operator = operator if operator is not None and getattr(operator, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            if registration is not None:
+                refusal = None if registration.event_id == event.pk else Result.WRONG_EVENT
+                ticket = ticket or registration.ticket
+            else:
+                refusal, registration = _resolve(event, ticket)
+            if registration is not None and refusal is None:
+                registration = Registration.objects.select_for_update().get(pk=registration.pk)
+            result, first, conflict = refusal, None, False
+            if result is None:
+                result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline)
+            checkin = CheckIn.objects.create(
+                event=event, registration=registration, ticket_text=(ticket or "")[:200], kind=kind,
+                day=day if session is None else session.day, session=session, method=method, device=device,
+                operator=operator, gate=device.name if device is not None else "", scanned_at=scanned_at,
+                nonce=nonce, offline=offline, result=result, conflict=conflict,
+            )
+    except IntegrityError:
+        # A concurrent request with the same nonce won the race: answer as it did.
+        replay = _replay(nonce)
+        if replay is not None:
+            return replay
+        raise
+    if result != Result.OK:
+        log.info("check-in refused: %s event=%s nonce=%s device=%s", result, event.slug, nonce, getattr(device, "pk", None))
+    outcome = CheckInOutcome(result=result, checkin=checkin, registration=registration,
+                             first=first if first is not None else (checkin if result == Result.OK else None))
+    if result == Result.OK or conflict:
+        transaction.on_commit(lambda: _broadcast(checkin))
+    return outcome
+
+
+def _decide(event, registration, kind, day, session, scanned_at, offline):
+    """(result, first accepted entry, conflict) for a registration already locked."""
+    if registration.ticket_revoked_at is not None:
+        return Result.REVOKED, None, False
+    if registration.status != Registration.Status.APPROVED:
+        return Result.NOT_APPROVED, None, False
+    if day not in event.days:
+        return Result.OUTSIDE_WINDOW, None, False
+    mode = RegistrationDay.objects.filter(registration=registration, date=day).values_list("mode", flat=True).first()
+    if kind != CheckIn.Kind.ENTRY or session is None or session.mode == session.Mode.IN_PERSON:
+        if mode != RegistrationDay.Mode.IN_PERSON:
+            return Result.NOT_IN_PERSON, None, False
+    opens, closes = checkin_window(event, day)
+    local = timezone.localtime(scanned_at, event.tz).time()
+    if not (opens <= local <= closes):
+        return Result.OUTSIDE_WINDOW, None, False
+    first = _first_entry(registration, day, session)
+    if kind == CheckIn.Kind.EXIT:
+        return (Result.OK, first, False) if first is not None else (Result.NO_ENTRY, None, False)
+    if first is not None:
+        return Result.ALREADY, first, offline
+    return Result.OK, None, False
+
+
+def _replay(nonce: uuid.UUID) -> CheckInOutcome | None:
+    checkin = CheckIn.objects.select_related("registration__participant__unit", "event", "device").filter(nonce=nonce).first()
+    if checkin is None:
+        return None
+    first = None
+    if checkin.registration is not None and checkin.result in (Result.OK, Result.ALREADY):
+        first = _first_entry(checkin.registration, checkin.day, checkin.session)
+    return CheckInOutcome(result=checkin.result, checkin=checkin, registration=checkin.registration, first=first,
+                          replayed=True)
+
+
+def _broadcast(checkin: CheckIn) -> None:
+    """Push an accepted check-in to the organisers' dashboard group (best effort)."""
+    try:
+        from asgiref.sync import async_to_sync
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        registration = checkin.registration
+        async_to_sync(layer.group_send)(
+            f"dashboard.{checkin.event.slug}",
+            {
+                "type": "checkin.created",
+                "checkin": {
+                    "id": checkin.pk, "kind": checkin.kind, "result": checkin.result, "conflict": checkin.conflict,
+                    "day": checkin.day.isoformat() if checkin.day else None,
+                    "scanned_at": checkin.scanned_at.isoformat(), "gate": checkin.gate,
+                    "name": registration.participant.full_name if registration else "",
+                    "unit": registration.participant.unit.name if registration else "",
+                    "province": registration.participant.unit.province if registration else "",
+                },
+            },
+        )
+    except Exception:  # a dashboard that is down must never break the desk
+        log.exception("dashboard broadcast failed")
