@@ -1,0 +1,379 @@
+"""Pages a participant uses: the public event page, self-registration and the personal portal.
+
+The portal is reached by a secret link only (``/t/<secret>/``): every portal view
+goes through ``_portal`` which looks the secret up with the constant-time
+selector, rate-limits guesses per IP, and marks the response private, uncacheable
+and without Referer (the secret is in the URL).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django.views.defaults import page_not_found
+
+from rakor.models import Event
+from rakor.qr import qr_data_uri, qr_png, qr_svg
+
+from . import services
+from .forms import RegistrationForm, apply_errors
+from .identity import wa_link
+from .models import DataRequest, Registration
+from .ratelimit import portal_guess_blocked, portal_guess_record_miss
+from .selectors import registration_for_ticket_secret
+
+# ---------------------------------------------------------------- helpers
+
+
+def _help_lines(event: Event) -> list[dict]:
+    """The event's WhatsApp help lines as click-to-chat links (only those that are set)."""
+    lines = []
+    if event.wa_service:
+        lines.append({"label": _("WA Layanan"), "number": event.wa_service,
+                      "url": wa_link(event.wa_service, _("Halo panitia %(event)s, saya perlu bantuan.") % {"event": event.name})})
+    if event.wa_complaints:
+        lines.append({"label": _("WA Pengaduan"), "number": event.wa_complaints,
+                      "url": wa_link(event.wa_complaints, _("Halo panitia %(event)s, saya ingin menyampaikan pengaduan.") % {"event": event.name})})
+    return lines
+
+
+def _event(slug: str) -> Event:
+    return get_object_or_404(Event.objects.select_related("organiser_unit"), slug=slug)
+
+
+def _registration_state(event: Event) -> str:
+    now = timezone.now()
+    if event.registration_opens and now < event.registration_opens:
+        return "not_yet"
+    if not event.registration_is_open(now):
+        return "closed"
+    return "open"
+
+
+def unit_options_html(choices, selected) -> str:
+    """The <option>s of the unit <select>, built directly.
+
+    Django renders each option through its own widget template; with the ministry's
+    ~600 units that alone costs several milliseconds per page. The choices are the
+    form's own (grouped_unit_choices), so validation is unchanged.
+    """
+    selected = "" if selected in (None, "") else str(selected)
+    out = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            out.append(f'<optgroup label="{escape(value)}">')
+            for pk, name in label:
+                sel = " selected" if str(pk) == selected else ""
+                out.append(f'<option value="{pk}"{sel}>{escape(name)}</option>')
+            out.append("</optgroup>")
+        else:
+            sel = " selected" if str(value) == selected else ""
+            out.append(f'<option value="{escape(value)}"{sel}>{escape(_("— pilih unit kerja —") if value == "" else label)}</option>')
+    return mark_safe("".join(out))
+
+
+def nip_js_messages() -> dict:
+    """The same sentences identity.validate_nip uses, for the inline check in register.js."""
+    return {
+        "digits": _("NIP hanya boleh berisi angka; ditemukan: %(chars)s."),
+        "length": _("NIP harus 18 digit; yang diisi %(n)d digit."),
+        "birth": _("Tanggal lahir (digit 1–8, \"%(part)s\") bukan tanggal yang benar."),
+        "birth_year": _("Tahun lahir (digit 1–4, \"%(part)s\") tidak wajar."),
+        "appointment": _("Bulan/tahun pengangkatan (digit 9–14, \"%(part)s\") tidak benar."),
+        "order": _("Tanggal pengangkatan (digit 9–14, \"%(app)s\") harus sesudah tanggal lahir (\"%(birth)s\")."),
+        "gender": _("Digit jenis kelamin (digit 15, \"%(part)s\") harus 1 (laki-laki) atau 2 (perempuan)."),
+        "sequence": _("Nomor urut (digit 16–18) tidak boleh 000."),
+        "ok": _("Format NIP benar."),
+        "this_year": timezone.localdate().year,
+    }
+
+
+# ---------------------------------------------------------------- event page and registration
+
+
+def event_detail(request, slug: str):
+    event = _event(slug)
+    return render(request, "attendance/public/event_detail.html", {
+        "event": event, "help_lines": _help_lines(event), "registration_state": _registration_state(event),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, slug: str):
+    """Self-registration: a plain POST form that works without JavaScript (POST/redirect/GET)."""
+    event = _event(slug)
+    state = _registration_state(event)
+    context = {"event": event, "help_lines": _help_lines(event), "registration_state": state}
+    if state != "open":
+        return render(request, "attendance/public/register.html", context)
+    form = RegistrationForm(request.POST or None, event=event, with_consent=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.registration_create(
+                event=event, data=form.participant_data(), days=form.days(),
+                channel=Registration.Channel.SELF, consent_text=form.consent_text,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            email = registration.participant.email
+            if email:
+                text = _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
+                         "agenda dan sertifikat. Tautan yang sama dikirim ke %(email)s.") % {"email": email}
+            else:
+                text = _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
+                         "agenda dan sertifikat. Anda tidak mengisi e-mail, jadi tautan ini tidak dikirim; "
+                         "salin dan simpan baik-baik.")
+            messages.success(request, text, extra_tags="registered")
+            return redirect("attendance:portal", secret=registration.portal_secret)
+    context.update({
+        "form": form,
+        "day_bound_fields": [form[name] for name, _day in form.day_fields],
+        "unit_options": unit_options_html(form.fields["unit"].choices, form["unit"].value()),
+        "nip_messages": nip_js_messages(),
+    })
+    return render(request, "attendance/public/register.html", context)
+
+
+# ---------------------------------------------------------------- portal
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The secret is in the URL: no shared caches, no Referer to the WhatsApp/meeting sites we link to.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _portal(view):
+    """Resolve ``secret`` to the registration, or 404 (counted) / 429 (blocked) for this IP."""
+
+    @functools.wraps(view)
+    def wrapper(request, secret: str, *args, **kwargs):
+        if portal_guess_blocked(request):
+            response = render(request, "attendance/public/too_many_guesses.html",
+                              {"minutes": max(1, settings.PORTAL_GUESS_WINDOW // 60)}, status=429)
+            response["Retry-After"] = str(settings.PORTAL_GUESS_WINDOW)
+            return _private(response)
+        registration = registration_for_ticket_secret(secret)
+        if registration is None:
+            portal_guess_record_miss(request)
+            # The project's ordinary 404 page: an unknown link looks like any other missing page.
+            return _private(page_not_found(request, Http404()))
+        return _private(view(request, registration, *args, **kwargs))
+
+    return wrapper
+
+
+def _ticket_available(registration: Registration) -> bool:
+    return registration.status == Registration.Status.APPROVED and registration.ticket_revoked_at is None
+
+
+def _portal_context(request, registration: Registration) -> dict:
+    event = registration.event
+    return {
+        "registration": registration, "event": event, "participant": registration.participant,
+        "days": list(registration.days.all()), "help_lines": _help_lines(event),
+        "portal_url": request.build_absolute_uri(registration.portal_path),
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+@_portal
+def portal(request, registration: Registration):
+    context = _portal_context(request, registration)
+    if _ticket_available(registration):
+        ticket = registration.ticket
+        context.update({"ticket": ticket, "qr_svg": mark_safe(qr_svg(ticket))})
+    return render(request, "attendance/public/portal.html", context)
+
+
+def _ticket_or_404(request, registration):
+    if not _ticket_available(registration):
+        return page_not_found(request, Http404())
+    return None
+
+
+@require_http_methods(["GET", "HEAD"])
+@_portal
+def portal_qr_png(request, registration: Registration):
+    refused = _ticket_or_404(request, registration)
+    if refused:
+        return refused
+    response = HttpResponse(qr_png(registration.ticket), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="tiket-{registration.public_id}.png"'
+    return response
+
+
+def _render_pdf(template: str, context: dict) -> bytes:
+    """rakor.pdf.render_pdf, bridged to WeasyPrint >= 68 while rakor/pdf.py still hands it a plain function.
+
+    WeasyPrint 68+ wants a ``URLFetcher`` object (a plain callable fails with
+    "'function' object has no attribute '_fail_on_errors'"). Once rakor/pdf.py passes
+    one, this calls render_pdf unchanged. The bridge serves exactly what rakor.pdf
+    allows (data: URIs, our static and media files) and refuses everything else.
+    """
+    from rakor import pdf
+
+    fetcher = getattr(pdf, "url_fetcher", None)
+    if fetcher is None or hasattr(fetcher, "fetch"):
+        return pdf.render_pdf(template, context)
+    import mimetypes
+
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class _OwnFilesOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = pdf._static_path(url)
+            if path is None:
+                raise pdf.RefusedURL(f"URL not allowed in documents: {url}")
+            mime, _enc = mimetypes.guess_type(str(path))
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
+
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_OwnFilesOnly()).write_pdf(
+        font_config=pdf.font_config()
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+@_portal
+def portal_ticket_pdf(request, registration: Registration):
+    refused = _ticket_or_404(request, registration)
+    if refused:
+        return refused
+    ticket = registration.ticket
+    context = _portal_context(request, registration)
+    context.update({"ticket": ticket, "qr_uri": qr_data_uri(ticket)})
+    pdf = _render_pdf("attendance/ticket_a6.html", context)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tiket-{registration.event.slug}-{registration.public_id}.pdf"'
+    return response
+
+
+# ---------------------------------------------------------------- personal data (UU PDP)
+
+
+def personal_data(registration: Registration) -> dict:
+    """Everything stored about the person of this registration, as plain JSON-able data.
+
+    Only rows that belong to this participant: their record, their registrations
+    (other events included, without those portal links) and their data requests.
+    """
+    p = registration.participant
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    def reg_data(r: Registration, *, full: bool) -> dict:
+        data = {
+            "event": r.event.name, "event_slug": r.event.slug, "role": r.role, "role_display": r.get_role_display(),
+            "status": r.status, "status_display": r.get_status_display(), "status_reason": r.status_reason,
+            "status_changed_at": iso(r.status_changed_at), "channel": r.channel,
+            "channel_display": r.get_channel_display(), "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at), "consent_text": r.consent_text, "consent_version": r.consent_version,
+            "consent_at": iso(r.consent_at), "ticket_revoked_at": iso(r.ticket_revoked_at),
+            "days": [{"date": d.date.isoformat(), "mode": d.mode, "mode_display": d.get_mode_display()}
+                     for d in r.days.all()],
+        }
+        if full:
+            data.update({"public_id": r.public_id, "portal_url": r.portal_url})
+        return data
+
+    others = (
+        p.registrations.exclude(pk=registration.pk).select_related("event").prefetch_related("days").order_by("created_at")
+    )
+    return {
+        "participant": {
+            "full_name": p.full_name, "id_kind": p.id_kind, "id_kind_display": p.get_id_kind_display(),
+            "id_number": p.id_number, "position": p.position, "rank": p.rank, "unit": p.unit.name,
+            "email": p.email, "whatsapp": p.whatsapp, "gender": p.gender,
+            "gender_display": p.get_gender_display() if p.gender else "",
+            "created_at": iso(p.created_at), "updated_at": iso(p.updated_at),
+        },
+        "registration": reg_data(registration, full=True),
+        "other_registrations": [reg_data(r, full=False) for r in others],
+        "data_requests": [
+            {"created_at": iso(d.created_at), "status": d.status, "status_display": d.get_status_display(),
+             "reason": d.reason, "handled_at": iso(d.handled_at)}
+            for d in p.data_requests.order_by("created_at")
+        ],
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+@_portal
+def portal_data(request, registration: Registration):
+    p = registration.participant
+    context = _portal_context(request, registration)
+    context.update({
+        "person_rows": [
+            (_("Nama lengkap dan gelar"), p.full_name),
+            (_("Jenis identitas"), p.get_id_kind_display()),
+            (_("Nomor identitas"), p.id_number),
+            (_("Jabatan"), p.position),
+            (_("Pangkat/golongan"), p.rank),
+            (_("Unit kerja"), p.unit.name),
+            (_("E-mail"), p.email),
+            (_("Nomor WhatsApp"), p.whatsapp),
+            (_("Jenis kelamin"), p.get_gender_display() if p.gender else ""),
+            (_("Dicatat pada"), p.created_at),
+            (_("Terakhir diubah"), p.updated_at),
+        ],
+        "other_registrations": list(
+            p.registrations.exclude(pk=registration.pk).select_related("event").prefetch_related("days").order_by("created_at")
+        ),
+        "data_requests": list(p.data_requests.order_by("created_at")),
+    })
+    return render(request, "attendance/public/data.html", context)
+
+
+@require_http_methods(["GET", "HEAD"])
+@_portal
+def portal_data_json(request, registration: Registration):
+    response = JsonResponse(personal_data(registration), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="data-saya-{registration.event.slug}.json"'
+    return response
+
+
+class DeleteRequestForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy("Saya mengerti bahwa setelah data dihapus, tautan ini tidak berlaku lagi dan pendaftaran "
+                           "saya dibatalkan. Catatan kehadiran tetap disimpan tanpa nama."),
+        error_messages={"required": gettext_lazy("Centang pernyataan ini untuk mengajukan penghapusan.")},
+    )
+    reason = forms.CharField(label=gettext_lazy("Alasan (boleh dikosongkan)"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@require_http_methods(["GET", "POST"])
+@_portal
+def portal_delete(request, registration: Registration):
+    open_request = DataRequest.objects.filter(
+        participant=registration.participant, status=DataRequest.Status.OPEN
+    ).order_by("created_at").first()
+    form = DeleteRequestForm(request.POST or None)
+    if request.method == "POST" and open_request is None and form.is_valid():
+        services.data_request_create(registration=registration, reason=form.cleaned_data["reason"])
+        messages.success(request, _("Permintaan penghapusan data Anda sudah dicatat. Panitia akan memprosesnya."))
+        return redirect("attendance:portal_delete", secret=registration.portal_secret)
+    context = _portal_context(request, registration)
+    context.update({"form": form, "open_request": open_request})
+    return render(request, "attendance/public/delete.html", context)
