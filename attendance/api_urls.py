@@ -1,7 +1,12 @@
 from django.urls import path
 
-from . import api
+from . import api, api_scanner
 
 urlpatterns = [
     path("checkins/", api.CheckInView.as_view(), name="api-checkin"),
+    path("checkins/batch/", api_scanner.CheckInBatchView.as_view(), name="api-checkin-batch"),
+    path("events/<slug:slug>/scanner-bundle/", api_scanner.ScannerBundleView.as_view(), name="api-scanner-bundle"),
+    path("events/<slug:slug>/registrations/search/", api_scanner.RegistrationSearchView.as_view(),
+         name="api-registration-search"),
+    path("events/<slug:slug>/checkins/today/", api_scanner.TodayCountView.as_view(), name="api-checkins-today"),
 ]
