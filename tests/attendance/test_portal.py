@@ -1,0 +1,240 @@
+"""The personal portal /t/<secret>/: ticket, QR, PDF, personal data, deletion request, guessing."""
+
+import datetime as dt
+import html
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from pypdf import PdfReader
+
+from attendance.models import DataRequest, Registration, RegistrationDay
+from rakor.signing import parse_ticket, verify_ticket
+from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+IN_PERSON, ONLINE = RegistrationDay.Mode.IN_PERSON, RegistrationDay.Mode.ONLINE
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def registration():
+    event = EventFactory(name="Rapat Koordinasi Pengawasan 2030", start_date=dt.date(2030, 11, 21),
+                         end_date=dt.date(2030, 11, 22))
+    participant = ParticipantFactory(
+        full_name="Dra. Hj. Siti Aminah, M.Pd.",
+        unit=UnitFactory(name="Kantor Wilayah Kementerian Agama Provinsi Banten"),
+        email="siti.aminah@kemenag.go.id",
+    )
+    return RegistrationFactory(event=event, participant=participant, modes=[IN_PERSON, ONLINE])
+
+
+def page(client, url):
+    response = client.get(url)
+    return response, html.unescape(response.content.decode())
+
+
+def test_approved_portal_shows_person_days_qr_and_ticket(client, registration):
+    response, text = page(client, registration.portal_path)
+    assert response.status_code == 200
+    assert '<h1 class="person">Dra. Hj. Siti Aminah, M.Pd.</h1>' in text
+    assert "Kantor Wilayah Kementerian Agama Provinsi Banten" in text
+    assert "<dt>Peran</dt><dd>Peserta</dd>" in text
+    assert "<span>Kamis, 21 November 2030</span> <strong class=\"mode-in_person\">Luring (hadir di tempat)</strong>" in text
+    assert "<span>Jumat, 22 November 2030</span> <strong class=\"mode-online\">Daring (online)</strong>" in text
+    assert '<span class="badge">Disetujui</span>' in text
+    assert "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=" in text and "class=\"qr\"><path" in text
+    assert f">{registration.ticket}</textarea>" in text
+    assert f'href="/t/{registration.portal_secret}/qr.png"' in text
+    assert f'href="/t/{registration.portal_secret}/ticket.pdf"' in text
+    assert 'href="https://wa.me/6281234567801?text=' in text
+    assert 'href="https://wa.me/6281234567802?text=' in text
+    assert '<meta name="robots" content="noindex, nofollow">' in text
+
+
+def test_ticket_string_verifies_and_a_changed_character_does_not(registration):
+    ticket = registration.ticket
+    public_key = registration.event.public_key
+    parsed = parse_ticket(ticket)
+    assert parsed.public_id == registration.public_id
+    assert parsed.event_slug == registration.event.slug
+    assert verify_ticket(parsed, public_key=public_key) is True
+    position = len(ticket.split(".")[0]) + len(registration.event.slug) + 3  # inside the public id
+    forged = ticket[:position] + ("A" if ticket[position] != "A" else "B") + ticket[position + 1:]
+    assert verify_ticket(parse_ticket(forged), public_key=public_key) is False
+
+
+def test_portal_pages_are_private_and_send_no_referrer(client, registration):
+    base = registration.portal_path
+    for suffix in ("", "qr.png", "ticket.pdf", "data/", "data/json/", "data/delete/"):
+        response = client.get(base + suffix)
+        assert response.status_code == 200, suffix
+        assert response["Cache-Control"] == "private, no-store", suffix
+        assert response["Referrer-Policy"] == "no-referrer", suffix
+
+
+def test_pending_portal_explains_and_shows_no_ticket(client, registration):
+    registration.status = Registration.Status.PENDING
+    registration.save()
+    response, text = page(client, registration.portal_path)
+    assert '<span class="badge">Menunggu persetujuan</span>' in text
+    assert "sedang menunggu persetujuan panitia atau koordinator unit" in text
+    assert "Tiket QR muncul di sini setelah pendaftaran Anda disetujui." in text
+    assert "<svg" not in text
+    assert registration.ticket not in text
+    assert client.get(registration.portal_path + "qr.png").status_code == 404
+    assert client.get(registration.portal_path + "ticket.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("status, label", [("rejected", "Ditolak"), ("cancelled", "Dibatalkan")])
+def test_rejected_or_cancelled_portal_shows_the_reason(client, registration, status, label):
+    registration.status = status
+    registration.status_reason = "Kuota provinsi sudah penuh; silakan ikut daring."
+    registration.save()
+    _response, text = page(client, registration.portal_path)
+    assert f'<span class="badge">{label}</span>' in text
+    assert '<strong class="reason">Kuota provinsi sudah penuh; silakan ikut daring.</strong>' in text
+    assert "<svg" not in text
+
+
+def test_revoked_ticket_shows_no_qr(client, registration):
+    registration.ticket_revoked_at = timezone.now()
+    registration.save()
+    _response, text = page(client, registration.portal_path)
+    assert "Tiket Anda dicabut oleh panitia pada" in text
+    assert "<svg" not in text
+    assert client.get(registration.portal_path + "qr.png").status_code == 404
+
+
+def test_qr_png(client, registration):
+    response = client.get(registration.portal_path + "qr.png")
+    assert response["Content-Type"] == "image/png"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ticket_pdf_is_a6_with_name_and_ticket(client, registration):
+    response = client.get(registration.portal_path + "ticket.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content[:4] == b"%PDF"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (105, 148)
+    text = reader.pages[0].extract_text()
+    assert "Dra. Hj. Siti Aminah, M.Pd." in text
+    assert "Kantor Wilayah Kementerian Agama Provinsi Banten" in text
+    assert "Rapat Koordinasi Pengawasan 2030" in text
+    assert "Luring (hadir di tempat)" in text
+
+
+def test_data_page_shows_own_data_and_never_another_participants(client, registration):
+    other = RegistrationFactory(event=registration.event, participant=ParticipantFactory(
+        full_name="Drs. Bambang Sutrisno", email="bambang@kemenag.go.id"))
+    registration.consent_text = "Saya menyetujui pengolahan data pribadi saya."
+    registration.consent_version = "2022-11-01"
+    registration.consent_at = dt.datetime(2030, 11, 1, 3, 4, 5, tzinfo=dt.timezone.utc)
+    registration.save()
+    _response, text = page(client, registration.portal_path + "data/")
+    p = registration.participant
+    assert "<dt>Nama lengkap dan gelar</dt><dd>Dra. Hj. Siti Aminah, M.Pd.</dd>" in text
+    assert f"<dt>Nomor identitas</dt><dd>{p.id_number}</dd>" in text
+    assert "<dt>E-mail</dt><dd>siti.aminah@kemenag.go.id</dd>" in text
+    assert "<dt>Nomor WhatsApp</dt><dd>+6281234567890</dd>" in text
+    assert "Saya menyetujui pengolahan data pribadi saya." in text
+    assert "Diberikan pada 1 November 2030 10:04:05 WIB (versi 2022-11-01)." in text
+    assert "Kamis, 21 November 2030: Luring (hadir di tempat)" in text
+    assert "Bambang" not in text
+    assert other.participant.id_number not in text
+    assert other.portal_secret not in text
+
+
+def test_data_json_download_holds_only_this_person(client, registration):
+    other = RegistrationFactory(event=registration.event)
+    response = client.get(registration.portal_path + "data/json/")
+    assert response["Content-Disposition"] == f'attachment; filename="data-saya-{registration.event.slug}.json"'
+    data = json.loads(response.content)
+    assert data["participant"]["full_name"] == "Dra. Hj. Siti Aminah, M.Pd."
+    assert data["participant"]["id_number"] == registration.participant.id_number
+    assert data["registration"]["public_id"] == registration.public_id
+    assert [d["date"] for d in data["registration"]["days"]] == ["2030-11-21", "2030-11-22"]
+    assert other.participant.full_name not in response.content.decode()
+    assert other.portal_secret not in response.content.decode()
+
+
+def test_data_json_lists_other_events_without_their_links(client, registration):
+    elsewhere = RegistrationFactory(participant=registration.participant)
+    data = json.loads(client.get(registration.portal_path + "data/json/").content)
+    assert [r["event"] for r in data["other_registrations"]] == [elsewhere.event.name]
+    assert elsewhere.portal_secret not in json.dumps(data)
+
+
+def test_delete_request_needs_confirmation_then_is_recorded(client, registration):
+    url = registration.portal_path + "data/delete/"
+    response = client.post(url, {"reason": "Saya pindah tugas."})
+    assert response.status_code == 200
+    assert "Centang pernyataan ini untuk mengajukan penghapusan." in response.content.decode()
+    assert DataRequest.objects.count() == 0
+
+    response = client.post(url, {"confirm": "on", "reason": "Saya pindah tugas."}, follow=True)
+    text = html.unescape(response.content.decode())
+    request = DataRequest.objects.get()
+    assert request.participant == registration.participant
+    assert request.registration == registration
+    assert request.reason == "Saya pindah tugas."
+    assert request.status == DataRequest.Status.OPEN
+    assert "Permintaan penghapusan data Anda sudah dicatat. Panitia akan memprosesnya." in text
+    assert "Permintaan Anda tercatat pada" in text
+    assert "Ajukan penghapusan data" not in text
+
+    client.post(url, {"confirm": "on"})
+    assert DataRequest.objects.count() == 1
+
+
+def test_unknown_secret_is_the_ordinary_404(client, registration):
+    response = client.get("/t/bukan-rahasia-yang-benar/")
+    ordinary = client.get("/halaman-yang-tidak-ada/")
+    assert response.status_code == 404
+    assert response.content == ordinary.content
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_guessing_secrets_is_blocked_for_the_whole_window(client, registration, settings):
+    settings.PORTAL_GUESS_LIMIT = 3
+    for i in range(3):
+        assert client.get(f"/t/tebakan-{i}/").status_code == 404
+    blocked = client.get("/t/tebakan-4/")
+    assert blocked.status_code == 429
+    assert "Terlalu banyak tautan portal yang tidak dikenal dari jaringan Anda." in blocked.content.decode()
+    assert blocked["Retry-After"] == str(settings.PORTAL_GUESS_WINDOW)
+    # Even the right link from that IP waits: a 200 would tell the guesser which guess was right.
+    assert client.get(registration.portal_path).status_code == 429
+    # Another IP is not affected.
+    assert client.get(registration.portal_path, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_correct_secret_does_not_count_as_a_guess(client, registration, settings):
+    settings.PORTAL_GUESS_LIMIT = 2
+    for _ in range(5):
+        assert client.get(registration.portal_path).status_code == 200
+
+
+def test_anonymised_participant_link_stops_working(client, registration):
+    from attendance.services import participant_anonymise
+
+    old = registration.portal_path
+    participant_anonymise(participant=registration.participant)
+    assert client.get(old).status_code == 404
+
+
+def test_portal_queries_are_constant(client, registration, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        client.get(registration.portal_path)
