@@ -373,3 +373,45 @@ def participant_anonymise(*, participant: Participant, by=None, note: str = "") 
 # ---------------------------------------------------------------- check-in (see attendance/checkin.py)
 
 from .checkin import checkin_perform  # noqa: E402,F401  (the one check-in service, re-exported here)
+
+
+# ---------------------------------------------------------------- scanner devices
+
+
+def device_create(*, event: Event, name: str, by=None):
+    """Create a scanner device for a desk or gate; returns ``(device, token)``.
+
+    The token is returned once and never stored: the database keeps only its
+    SHA-256 (``ScannerDevice.hash_token``) and the first characters as a prefix
+    the organiser recognises in the list. A blank or too long name raises
+    ValidationError (field ``name``) and writes nothing.
+    """
+    from .models import ScannerDevice, new_device_token
+
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Tuliskan nama perangkat atau gerbang, misalnya \"Meja 1 Ballroom\".")})
+    max_length = ScannerDevice._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise ValidationError({"name": _("Nama perangkat paling panjang %(n)d karakter.") % {"n": max_length}})
+    token = new_device_token()
+    with transaction.atomic():
+        device = ScannerDevice.objects.create(
+            event=event, name=name, token_hash=ScannerDevice.hash_token(token), token_prefix=token[:8],
+            created_by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+        )
+    log.info("scanner device %s (%s) created for %s by %s", device.pk, device.token_prefix, event.slug, getattr(by, "pk", None))
+    return device, token
+
+
+def device_revoke(*, device, by=None):
+    """Revoke a scanner device's token at once (idempotent: the first revocation time is kept)."""
+    from .models import ScannerDevice
+
+    with transaction.atomic():
+        device = ScannerDevice.objects.select_for_update().get(pk=device.pk)
+        if device.revoked_at is None:
+            device.revoked_at = timezone.now()
+            device.save(update_fields=["revoked_at"])
+            log.info("scanner device %s (%s) revoked by %s", device.pk, device.token_prefix, getattr(by, "pk", None))
+    return device

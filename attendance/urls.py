@@ -4,5 +4,7 @@ app_name = "attendance"
 
 urlpatterns = [
     path("", include("attendance.urls_public")),
+    path("", include("attendance.urls_scanner")),
     path("", include("attendance.urls_coordinator")),
+    path("", include("attendance.urls_organiser")),
 ]
