@@ -82,3 +82,113 @@ def registration_counts(event: Event, registrations=None) -> dict:
         rejected=Count("pk", filter=Q(status=Registration.Status.REJECTED)),
         cancelled=Count("pk", filter=Q(status=Registration.Status.CANCELLED)),
     )
+
+
+# ---------------------------------------------------------------- live dashboard and portal check-ins
+
+
+def _door_entries(event: Event, day):
+    """Accepted door entries of a day: the facts that make someone 'present'."""
+    from .models import CheckIn
+
+    return CheckIn.objects.filter(
+        event=event, day=day, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY, session__isnull=True
+    )
+
+
+def checkin_broadcast_payload(checkin, tz=None) -> dict:
+    """The same shape attendance.checkin._broadcast pushes, for the snapshot's 'latest' list.
+
+    With ``tz``, ``scanned_at`` is written with that zone's offset (same instant).
+    """
+    from django.utils import timezone
+
+    registration = checkin.registration
+    participant = registration.participant if registration is not None else None
+    return {
+        "id": checkin.pk, "kind": checkin.kind, "result": checkin.result, "conflict": checkin.conflict,
+        "day": checkin.day.isoformat() if checkin.day else None,
+        "scanned_at": (timezone.localtime(checkin.scanned_at, tz) if tz else checkin.scanned_at).isoformat(),
+        "gate": checkin.gate,
+        "name": participant.full_name if participant else "",
+        "unit": participant.unit.name if participant else "",
+        "province": participant.unit.province if participant else "",
+        "session": checkin.session_id,
+    }
+
+
+def dashboard_snapshot(event: Event, day=None, *, latest: int = 20) -> dict:
+    """Attendance of one day (default: today in the event's time zone) for the organisers' dashboard.
+
+    Four aggregate queries whatever the size of the event (no query per row):
+    expected in person per unit, present per unit, the latest accepted entries.
+    'Expected' is approved registrations attending that day in person; 'present'
+    is distinct registrations with an accepted door entry that day.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if day is None:
+        day = timezone.localtime(timezone.now(), event.tz).date()
+    expected_rows = (
+        RegistrationDay.objects.filter(
+            registration__event=event, registration__status=Registration.Status.APPROVED, date=day,
+            mode=RegistrationDay.Mode.IN_PERSON,
+        )
+        .values("registration__participant__unit")
+        .annotate(n=Count("registration", distinct=True))
+        .order_by()
+    )
+    present_rows = (
+        _door_entries(event, day)
+        .values("registration__participant__unit")
+        .annotate(n=Count("registration", distinct=True))
+        .order_by()
+    )
+    expected = {r["registration__participant__unit"]: r["n"] for r in expected_rows}
+    present = {r["registration__participant__unit"]: r["n"] for r in present_rows}
+    units = Unit.objects.filter(pk__in=set(expected) | set(present)).order_by("sort_order", "name")
+    per_unit, per_province = [], {}
+    for unit in units:
+        row = {"unit": unit.name, "province": unit.province, "expected": expected.get(unit.pk, 0),
+               "present": present.get(unit.pk, 0)}
+        per_unit.append(row)
+        prov = per_province.setdefault(unit.province, {"province": unit.province, "expected": 0, "present": 0})
+        prov["expected"] += row["expected"]
+        prov["present"] += row["present"]
+    newest = (
+        _door_entries(event, day)
+        .select_related("registration__participant__unit")
+        .order_by("-scanned_at", "-pk")[:latest]
+    )
+    return {
+        "type": "snapshot",
+        "event": event.slug,
+        "day": day.isoformat() if isinstance(day, dt.date) else str(day),
+        "totals": {"expected_in_person_today": sum(expected.values()), "present_today": sum(present.values())},
+        "per_unit": per_unit,
+        "per_province": sorted(per_province.values(), key=lambda p: (p["province"] == "", p["province"])),
+        "latest": [checkin_broadcast_payload(c, event.tz) for c in newest],
+    }
+
+
+def checkins_for_registration(registration: Registration) -> list:
+    """A participant's own accepted check-ins (entries, exits, online joins), oldest first, for their portal.
+
+    Refused scans are kept for the auditors but not shown here: they are not
+    attendance. Each item carries ``local_time`` in the event's time zone.
+    """
+    from django.utils import timezone
+
+    from .models import CheckIn
+
+    tz = registration.event.tz
+    items = list(
+        CheckIn.objects.filter(registration=registration, result=CheckIn.Result.OK)
+        .select_related("session")
+        .order_by("scanned_at", "pk")
+    )
+    for item in items:
+        item.local_time = timezone.localtime(item.scanned_at, tz)
+    return items

@@ -1,3 +1,9 @@
 """WebSocket routes of every app (see DESIGN.md, "WebSockets")."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from attendance.consumers import DashboardConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/events/<slug:event>/dashboard/", DashboardConsumer.as_asgi()),
+]
