@@ -382,3 +382,42 @@ def test_list_pages_do_not_query_per_row(client, tree, event, who, page, django_
         response = client.get(target)
     if page == "unit_list":
         assert len(response.context["rows"]) == 3
+
+
+def test_quota_overview_queries_do_not_grow_with_the_number_of_quotas(client, event, django_assert_num_queries):
+    client.force_login(organiser())
+
+    def add_quota_with_people():
+        unit = UnitFactory()
+        UnitQuotaFactory(event=event, unit=unit, in_person_seats=3)
+        RegistrationFactory(event=event, participant=ParticipantFactory(unit=UnitFactory(parent=unit)))
+
+    add_quota_with_people()
+    with CaptureQueriesContext(connection) as one:
+        client.get(url("unit_quotas", event))
+    add_quota_with_people(), add_quota_with_people()
+    with django_assert_num_queries(len(one)):
+        assert len(client.get(url("unit_quotas", event)).context["rows"]) == 3
+
+
+def test_overview_figures_equal_the_services_quota_rules(tree, event):
+    """The two-query overview must count exactly like selectors.quota_usage (nested quotas apart)."""
+    from attendance import selectors
+    from attendance.views_coordinator import _quota_usage_all
+
+    kanwil_a, district_a, kanwil_b = tree
+    kua = UnitFactory(name="KUA Kecamatan Coblong", parent=district_a, kind=Unit.Kind.OTHER)
+    for unit, seats in ((kanwil_a, 4), (district_a, 2), (kanwil_b, 1)):
+        UnitQuotaFactory(event=event, unit=unit, in_person_seats=seats)
+    for unit, modes, status in (
+        (kanwil_a, [IN, IN, ON], "approved"), (district_a, [IN, ON, IN], "pending"), (kua, [IN, IN, IN], "approved"),
+        (kua, [IN, IN, IN], "cancelled"), (kanwil_b, [ON, IN, ON], "approved"), (UnitFactory(), [IN, IN, IN], "approved"),
+    ):
+        RegistrationFactory(event=event, participant=ParticipantFactory(unit=unit), modes=modes, status=status)
+    expected = [(q.unit.name, q.seats, q.used_per_day) for q in selectors.quota_usage(event)]
+    assert [(q.unit.name, q.seats, q.used_per_day) for q in _quota_usage_all(event)] == expected
+    assert dict((name, list(used.values())) for name, _s, used in expected) == {
+        "Kanwil Kemenag Provinsi Jawa Barat": [1, 1, 0],
+        "Kankemenag Kota Bandung": [2, 1, 2],
+        "Kanwil Kemenag Provinsi Jawa Timur": [0, 1, 0],
+    }
