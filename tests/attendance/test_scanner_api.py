@@ -2,12 +2,13 @@
 
 import datetime as dt
 import uuid
+import zoneinfo
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from attendance.models import CheckIn, ScannerDevice
+from attendance.models import CheckIn, CheckInWindow, ScannerDevice
 from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory, UserFactory, scanner
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,16 @@ def device_client(event, name="Pintu Utara"):
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=f"Device {token}")
     return c
+
+
+def jakarta_today():
+    return timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Asia/Jakarta")).date()
+
+
+def open_all_day(event):
+    """Tests that scan 'now' must not depend on the hour they run at."""
+    for day in event.days:
+        CheckInWindow.objects.create(event=event, date=day, opens=dt.time(0), closes=dt.time(23, 59, 59))
 
 
 @pytest.fixture
@@ -198,7 +209,7 @@ def test_batch_manual_check_in_by_registration_id_for_an_offline_desk(client):
 # --- search and count -------------------------------------------------------------------------
 
 def test_search_by_name_masks_the_nip_and_gives_a_ticket(client):
-    event = EventFactory(start_date=timezone.localdate())
+    event = EventFactory(start_date=jakarta_today())
     reg = RegistrationFactory(event=event, participant=ParticipantFactory(full_name="Dr. Siti Aminah, M.Pd."))
     RegistrationFactory(event=event, participant=ParticipantFactory(full_name="Siti Daring"), modes=["online"] * 3)
     answer = client.get(f"/api/v1/events/{event.slug}/registrations/search/", {"q": "siti"}).json()
@@ -212,7 +223,8 @@ def test_search_by_name_masks_the_nip_and_gives_a_ticket(client):
 
 
 def test_search_by_nip_and_checked_in_flag(client):
-    event = EventFactory(start_date=timezone.localdate())
+    event = EventFactory(start_date=jakarta_today())
+    open_all_day(event)
     reg = RegistrationFactory(event=event)
     RegistrationFactory(event=event)
     client.post("/api/v1/checkins/", {"ticket": reg.ticket, "event": event.slug, "nonce": str(uuid.uuid4()),
@@ -237,7 +249,8 @@ def test_search_returns_at_most_twenty(client):
 
 
 def test_today_count_counts_accepted_entries_of_today_only(client):
-    event = EventFactory(start_date=timezone.localdate() - dt.timedelta(days=1))
+    event = EventFactory(start_date=jakarta_today() - dt.timedelta(days=1))
+    open_all_day(event)
     a, b, c = (RegistrationFactory(event=event) for _ in range(3))
     now = timezone.now()
     body = {"event": event.slug, "scans": [

@@ -1,0 +1,131 @@
+"""The scanner page in headless Chromium: handheld-scanner input, then offline scanning and the sync.
+
+Uses the ``browser`` fixture of tests/e2e/conftest.py (Debian's Chromium, never a downloaded one).
+"""
+
+import datetime as dt
+import os
+import re
+import uuid
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from attendance.models import CheckIn, CheckInWindow, ScannerDevice
+from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+@pytest.fixture
+def desk():
+    """An event running today (all day, so the test does not depend on the clock) and a gate's device."""
+    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Asia/Jakarta")).date()
+    event = EventFactory(start_date=today, end_date=today + dt.timedelta(days=1))
+    for day in event.days:
+        CheckInWindow.objects.create(event=event, date=day, opens=dt.time(0, 0), closes=dt.time(23, 59, 59))
+    names = ["Dr. H. Ahmad Fauzi, M.Ag.", "Hj. Siti Rahmawati, S.E.", "Ir. Bambang Wibowo"]
+    regs = [RegistrationFactory(event=event, participant=ParticipantFactory(full_name=n)) for n in names]
+    token = uuid.uuid4().hex
+    ScannerDevice.objects.create(event=event, name="Pintu Utara", token_hash=ScannerDevice.hash_token(token),
+                                 token_prefix=token[:8])
+    return event, regs, token
+
+
+def wedge_scan(page, ticket):
+    page.locator("#wedge").focus()
+    page.keyboard.type(ticket, delay=2)  # a handheld scanner is a fast keyboard
+    page.keyboard.press("Enter")
+
+
+def test_handheld_then_offline_then_sync(browser, live_server, desk, tmp_path):
+    from playwright.sync_api import expect
+
+    event, (ahmad, siti, bambang), token = desk
+    shots = os.environ.get("SCANNER_SCREENSHOTS") or str(tmp_path)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID",
+                                  timezone_id="Asia/Jakarta")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}/e/{event.slug}/scan/?device={token}")
+    page.wait_for_function("() => document.body.dataset.ready === '1' && window.rakorScanner.state.bundle")
+    assert "device=" not in page.url  # the set-up token leaves the address bar
+    expect(page.locator("#bundle-state")).to_contain_text("3 peserta luring")
+    answer = page.locator("#answer")
+
+    wedge_scan(page, ahmad.ticket)
+    expect(answer).to_have_class(re.compile(r"\bok\b"))
+    expect(page.locator("#answer-verdict")).to_have_text("Silakan masuk")
+    expect(page.locator("#answer-name")).to_have_text("Dr. H. Ahmad Fauzi, M.Ag.")
+    expect(page.locator("#answer-unit")).to_have_text(ahmad.participant.unit.name)
+    expect(page.locator("#count")).to_have_text("1")
+    page.screenshot(path=os.path.join(shots, "scanner-phone-ok.png"))
+
+    wedge_scan(page, ahmad.ticket)
+    expect(answer).to_have_class(re.compile(r"\bwarn\b"))
+    expect(page.locator("#answer-verdict")).to_have_text("Sudah tercatat masuk")
+    expect(page.locator("#answer-detail")).to_contain_text("di Pintu Utara")
+    assert list(CheckIn.objects.order_by("pk").values_list("result", "method", "gate", "offline")) == [
+        ("ok", "handheld", "Pintu Utara", False), ("already_checked_in", "handheld", "Pintu Utara", False)]
+
+    context.set_offline(True)
+    expect(page.locator("#net")).to_have_attribute("data-state", "offline")
+    expect(page.locator("#net")).to_contain_text("LURING")
+    wedge_scan(page, siti.ticket)
+    expect(page.locator("#answer-name")).to_have_text("Hj. Siti Rahmawati, S.E.")
+    expect(page.locator("#answer-verdict")).to_have_text("Diterima (luring)")
+    wedge_scan(page, bambang.ticket)
+    expect(page.locator("#answer-name")).to_have_text("Ir. Bambang Wibowo")
+    expect(page.locator("#answer-verdict")).to_have_text("Diterima (luring)")
+    expect(page.locator("#queue")).to_have_text("2")
+    wedge_scan(page, siti.ticket)  # the same person again at this gate, still offline
+    expect(answer).to_have_class(re.compile(r"\bwarn\b"))
+    expect(page.locator("#queue")).to_have_text("3")
+    forged = bambang.ticket[:-4] + ("AAAA" if not bambang.ticket.endswith("AAAA") else "BBBB")
+    wedge_scan(page, forged)
+    expect(answer).to_have_class(re.compile(r"\bbad\b"))
+    expect(page.locator("#answer-verdict")).to_have_text("Tiket tidak sah")
+    expect(page.locator("#queue")).to_have_text("4")
+    page.locator("#answer").click()
+    page.screenshot(path=os.path.join(shots, "scanner-phone-offline.png"))
+    assert CheckIn.objects.count() == 2  # nothing reached the server while offline
+
+    context.set_offline(False)
+    expect(page.locator("#queue")).to_have_text("0", timeout=15000)
+    expect(page.locator("#net")).to_have_attribute("data-state", "online")
+    expect(page.locator("#count")).to_have_text("3")
+    offline_rows = list(CheckIn.objects.filter(offline=True).order_by("scanned_at")
+                        .values_list("registration__participant__full_name", "result"))
+    assert offline_rows == [("Hj. Siti Rahmawati, S.E.", "ok"), ("Ir. Bambang Wibowo", "ok"),
+                            ("Hj. Siti Rahmawati, S.E.", "already_checked_in"), (None, "invalid_ticket")]
+    assert CheckIn.objects.filter(offline=True, result="ok").count() == 2
+    expect(page.locator("#notices")).to_contain_text("4 pindaian luring terkirim ke server.")
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("#search").fill("Rahma")
+    expect(page.locator("#results li")).to_have_count(1)
+    expect(page.locator("#results li")).to_contain_text("Hj. Siti Rahmawati, S.E.")
+    expect(page.locator("#results li button")).to_have_text("Sudah hadir")
+    page.screenshot(path=os.path.join(shots, "scanner-laptop-search.png"))
+    assert errors == []
+    context.close()
+
+
+def test_desk_search_checks_in_a_person_without_a_phone(browser, live_server, desk):
+    from playwright.sync_api import expect
+
+    event, (ahmad, _, _), token = desk
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="id-ID")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/e/{event.slug}/scan/?device={token}")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    nip = ahmad.participant.id_number
+    page.locator("#search").fill(nip[-6:])
+    expect(page.locator("#results li")).to_contain_text("*" * 14 + nip[-4:])
+    page.locator("#results li button").click()
+    expect(page.locator("#answer-verdict")).to_have_text("Silakan masuk")
+    expect(page.locator("#answer-name")).to_have_text("Dr. H. Ahmad Fauzi, M.Ag.")
+    row = CheckIn.objects.get()
+    assert (row.method, row.result, row.registration_id) == ("manual", "ok", ahmad.pk)
+    context.close()
