@@ -28,6 +28,7 @@ def _registrations(event: Event | None, registrations: QuerySet | None) -> Query
     qs = registrations if registrations is not None else Registration.objects.filter(event=event)
     return (
         qs.select_related("participant__unit", "event")
+        .prefetch_related(None)
         .prefetch_related(Prefetch("days", queryset=RegistrationDay.objects.order_by("date")))
         .order_by("participant__unit__sort_order", "participant__unit__name", "participant__full_name", "pk")
     )

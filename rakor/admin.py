@@ -1,0 +1,132 @@
+"""Back office (/admin/) for the core: the unit tree, events and staff bound to units."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils import formats
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from .models import Event, StaffProfile, Unit
+from .roles import is_organiser
+
+
+class OrganiserAdmin(admin.ModelAdmin):
+    """Organisers (group ``organiser``, staff) run the back office without per-model permissions.
+
+    Access goes through rakor.roles like every other page; superusers and users given
+    Django model permissions keep what they have.
+    """
+
+    organiser_can_delete = True
+
+    def has_module_permission(self, request):
+        return is_organiser(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_organiser(request.user) or super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not self.organiser_can_delete:
+            return False
+        return is_organiser(request.user) or super().has_delete_permission(request, obj)
+
+
+class OrganiserInline:
+    def has_view_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_delete_permission(request, obj)
+
+
+class ChildUnitInline(OrganiserInline, admin.TabularInline):
+    model = Unit
+    fk_name = "parent"
+    fields = ("name", "short_name", "code", "kind", "province", "sort_order")
+    extra = 0
+    show_change_link = True
+    verbose_name = _("unit di bawahnya")
+    verbose_name_plural = _("unit di bawahnya")
+
+
+@admin.register(Unit)
+class UnitAdmin(OrganiserAdmin):
+    list_display = ("indented_name", "code", "kind", "parent", "province", "sort_order")
+    list_filter = ("kind", "province")
+    search_fields = ("name", "short_name", "code", "province")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    ordering = ("path",)
+    list_per_page = 100
+    readonly_fields = ("path",)
+    fields = ("name", "short_name", "code", "kind", "parent", "province", "sort_order", "path")
+    inlines = [ChildUnitInline]
+
+    @admin.display(description=_("nama"), ordering="path")
+    def indented_name(self, unit: Unit):
+        depth = max(unit.path.count("/") - 2, 0)
+        return format_html("{}{}", "\u2003" * depth, unit.name)
+
+
+@admin.register(Event)
+class EventAdmin(OrganiserAdmin):
+    list_display = ("name", "slug", "start_date", "end_date", "venue", "requires_approval")
+    search_fields = ("name", "slug", "venue")
+    date_hierarchy = "start_date"
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("organiser_unit",)
+    # The signing key never leaves the server; the public key is what scanners hold.
+    readonly_fields = ("public_key", "quota_usage_table", "created_at")
+    organiser_can_delete = False
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "theme", "organiser_unit")}),
+        (_("Tempat dan waktu"), {"fields": ("venue", "venue_address", "time_zone", "start_date", "end_date")}),
+        (_("Pendaftaran"), {"fields": ("registration_opens", "registration_closes", "in_person_capacity",
+                                       "requires_approval")}),
+        (_("Layanan peserta"), {"fields": ("wa_service", "wa_complaints")}),
+        (_("Tiket"), {"fields": ("public_key", "created_at"),
+                      "description": _("Kunci publik untuk memeriksa tiket QR tanpa jaringan. Kunci penanda tangan "
+                                       "tidak pernah ditampilkan.")}),
+        (_("Pemakaian kuota luring"), {"fields": ("quota_usage_table",)}),
+    )
+
+    @admin.display(description=_("kuota per unit dan hari"))
+    def quota_usage_table(self, event: Event):
+        if not event.pk:
+            return "-"
+        from attendance.selectors import quota_usage
+
+        uses = quota_usage(event)
+        if not uses:
+            return _("Belum ada kuota unit untuk acara ini (tambah di menu Kuota unit).")
+        head = format_html_join("", "<th>{}</th>", ((formats.date_format(d, "D j M"),) for d in event.days))
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td>{}</tr>",
+            ((use.unit.name, use.seats,
+              format_html_join("", "<td>{}</td>", ((use.used_per_day.get(d, 0),) for d in event.days)))
+             for use in uses),
+        )
+        return format_html('<table><thead><tr><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+                           _("Unit"), _("Kursi"), head, body)
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(OrganiserAdmin):
+    list_display = ("user", "unit", "position", "whatsapp")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name", "position")
+    list_filter = ("unit__kind",)
+    list_select_related = ("user", "unit")
+    autocomplete_fields = ("user", "unit")
