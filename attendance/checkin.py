@@ -118,7 +118,12 @@ def checkin_perform(
             else:
                 refusal, registration = _resolve(event, ticket)
             if registration is not None and refusal is None:
-                registration = Registration.objects.select_for_update().get(pk=registration.pk)
+                # Lock only the registration row; fetch the person and unit in the same query,
+                # since the answer and the dashboard broadcast both need them.
+                registration = (
+                    Registration.objects.select_for_update(of=("self",)).select_related("participant__unit")
+                    .get(pk=registration.pk)
+                )
             result, first, conflict = refusal, None, False
             if result is None:
                 result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline)

@@ -18,6 +18,15 @@ from tests.factories import RegistrationFactory, UnitFactory, coordinator, organ
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+async def _close_thread_connections():
+    """Close the DB connection the sync-to-async worker thread kept, so the test database can be dropped."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
 @sync_to_async
 def session_cookie(user) -> str:
     client = Client()
