@@ -129,3 +129,27 @@ def test_desk_search_checks_in_a_person_without_a_phone(browser, live_server, de
     row = CheckIn.objects.get()
     assert (row.method, row.result, row.registration_id) == ("manual", "ok", ahmad.pk)
     context.close()
+
+
+def test_vendored_qr_decoder_reads_our_ticket_qr(browser, live_server, desk):
+    """The camera path's decoder (jsQR, used where BarcodeDetector is missing) reads the QR our tickets print."""
+    from rakor.qr import qr_png
+    import base64
+
+    event, (ahmad, _, _), token = desk
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{live_server.url}/e/{event.slug}/scan/?device={token}")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    page.add_script_tag(url=f"{live_server.url}/static/rakor/scanner/vendor/jsQR.js")
+    png = "data:image/png;base64," + base64.b64encode(qr_png(ahmad.ticket, scale=4)).decode()
+    decoded = page.evaluate("""async (src) => {
+        const img = new Image(); img.src = src; await img.decode();
+        const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+        const data = ctx.getImageData(0, 0, c.width, c.height);
+        const code = window.jsQR(data.data, data.width, data.height, {inversionAttempts: 'dontInvert'});
+        return code && code.data;
+    }""", png)
+    assert decoded == ahmad.ticket
+    context.close()
