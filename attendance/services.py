@@ -153,12 +153,11 @@ def _check_seats(*, event: Event, unit: Unit, days: Mapping[dt.date, str], exclu
             used = _in_person_count(event=event, day=day, scope=scope, exclude_pk=exclude_pk)
             if used + 1 > quota.in_person_seats:
                 raise ValidationError(
-                    {"days": _(
+                    {"days": ValidationError(_(
                         "Kuota luring %(unit)s (%(seats)d kursi) sudah penuh untuk %(day)s: %(used)d kursi sudah "
                         "terpakai. Pilih daring untuk hari itu atau hubungi panitia."
                     ) % {"unit": quota.unit.name, "seats": quota.in_person_seats, "day": formats.date_format(day, "l, j F Y"),
-                         "used": used}},
-                    code="quota_exceeded",
+                         "used": used}, code="quota_exceeded")},
                 )
     if event.in_person_capacity is not None:
         Event.objects.select_for_update().filter(pk=event.pk).first()
@@ -166,9 +165,9 @@ def _check_seats(*, event: Event, unit: Unit, days: Mapping[dt.date, str], exclu
             used = _in_person_count(event=event, day=day, exclude_pk=exclude_pk)
             if used + 1 > event.in_person_capacity:
                 raise ValidationError(
-                    {"days": _("Kapasitas luring acara (%(cap)d kursi) sudah penuh untuk %(day)s.")
-                     % {"cap": event.in_person_capacity, "day": formats.date_format(day, "l, j F Y")}},
-                    code="capacity_exceeded",
+                    {"days": ValidationError(_("Kapasitas luring acara (%(cap)d kursi) sudah penuh untuk %(day)s.")
+                     % {"cap": event.in_person_capacity, "day": formats.date_format(day, "l, j F Y")},
+                     code="capacity_exceeded")},
                 )
 
 
@@ -214,13 +213,12 @@ def registration_create(
     with transaction.atomic():
         participant = participant_find(data)
         if participant is not None and Registration.objects.filter(event=event, participant=participant).exists():
-            existing = Registration.objects.get(event=event, participant=participant)
+            # Say what is wrong without telling a stranger whose number it is or its status.
             raise ValidationError(
-                {"id_number" if data.id_number else "email": _(
-                    "%(name)s sudah terdaftar di acara ini (status: %(status)s). Buka tautan portal yang sudah "
-                    "dikirim, atau hubungi panitia bila tautan hilang."
-                ) % {"name": participant.full_name, "status": existing.get_status_display()}},
-                code="duplicate",
+                {"id_number" if data.id_number else "email": ValidationError(_(
+                    "Nomor identitas atau e-mail ini sudah terdaftar di acara ini. Buka tautan portal yang sudah "
+                    "dikirim ke e-mail/WhatsApp pemiliknya, atau hubungi panitia bila tautan hilang."
+                ), code="duplicate")},
             )
         _check_seats(event=event, unit=data.unit, days=days)
         participant = participant_upsert(data=data)

@@ -11,8 +11,4 @@ urlpatterns = [
     path("e/<slug:event>/unit/<str:public_id>/edit/", views.unit_edit, name="unit_edit"),
     path("e/<slug:event>/unit/<str:public_id>/cancel/", views.unit_cancel, name="unit_cancel"),
     path("e/<slug:event>/units/", views.unit_quotas, name="unit_quotas"),
-    # Until rakor/urls.py includes rakor.urls_auth at "akun/" (names "login"/"logout");
-    # views_coordinator.login_url() prefers those names when they exist.
-    path("akun/masuk/", views.LoginView.as_view(), name="login"),
-    path("akun/keluar/", views.LogoutView.as_view(), name="logout"),
 ]

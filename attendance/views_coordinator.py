@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
@@ -41,18 +41,11 @@ PAGE_SIZE = 100
 
 
 def login_url() -> str:
-    """The login page: the project-wide one when rakor.urls_auth is included, else ours."""
-    try:
-        return reverse("login")
-    except NoReverseMatch:
-        return reverse("attendance:login")
+    return reverse("login")
 
 
 def logout_url() -> str:
-    try:
-        return reverse("logout")
-    except NoReverseMatch:
-        return reverse("attendance:logout")
+    return reverse("logout")
 
 
 def home_for(user) -> str:

@@ -66,9 +66,9 @@ def person_post(unit, **overrides):
 
 def test_login_takes_a_coordinator_to_their_event_list(client, tree, event):
     user = coordinator(tree[0], username="kabagtu.jabar")
-    page = client.get(reverse("attendance:login"))
+    page = client.get(reverse("login"))
     assert "Masuk" in page.content.decode()
-    response = client.post(reverse("attendance:login"), {"username": "kabagtu.jabar", "password": "rahasia-uji-123"})
+    response = client.post(reverse("login"), {"username": "kabagtu.jabar", "password": "rahasia-uji-123"})
     assert response.status_code == 302
     assert response["Location"] == reverse("attendance:coordinator_home")
     home = client.get(response["Location"])
@@ -78,7 +78,7 @@ def test_login_takes_a_coordinator_to_their_event_list(client, tree, event):
 
 def test_wrong_password_is_refused_and_keeps_the_username(client, tree):
     coordinator(tree[0], username="kabagtu.jabar")
-    response = client.post(reverse("attendance:login"), {"username": "kabagtu.jabar", "password": "salah"})
+    response = client.post(reverse("login"), {"username": "kabagtu.jabar", "password": "salah"})
     assert response.status_code == 200
     assert 'value="kabagtu.jabar"' in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -86,8 +86,8 @@ def test_wrong_password_is_refused_and_keeps_the_username(client, tree):
 
 def test_logout_is_a_post_and_returns_to_login(client, tree):
     client.force_login(coordinator(tree[0]))
-    response = client.post(reverse("attendance:logout"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("attendance:login")
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")
     assert "Anda sudah keluar." in response.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -95,7 +95,7 @@ def test_logout_is_a_post_and_returns_to_login(client, tree):
 def test_anonymous_is_sent_to_login(client, event):
     response = client.get(url("unit_list", event))
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('attendance:login')}?next={url('unit_list', event)}"
+    assert response["Location"] == f"{reverse('login')}?next={url('unit_list', event)}"
 
 
 def test_other_groups_are_refused(client, event, tree):
@@ -221,9 +221,10 @@ def test_duplicate_nip_shows_the_services_message(client, tree, event, people):
     client.force_login(coordinator(kanwil_a))
     ahmad = people["ahmad"].participant
     response = client.post(url("unit_add", event), person_post(kanwil_a, id_number=ahmad.id_number, day_0=ON))
+    # The message does not tell a coordinator of another unit whose number it is.
     assert response.context["form"].errors["id_number"] == [
-        "Ahmad Fauzi sudah terdaftar di acara ini (status: Disetujui). Buka tautan portal yang sudah dikirim, "
-        "atau hubungi panitia bila tautan hilang."]
+        "Nomor identitas atau e-mail ini sudah terdaftar di acara ini. Buka tautan portal yang sudah dikirim ke "
+        "e-mail/WhatsApp pemiliknya, atau hubungi panitia bila tautan hilang."]
 
 
 # ---------------------------------------------------------------- edit / cancel

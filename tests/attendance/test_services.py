@@ -90,15 +90,12 @@ def test_duplicate_for_the_same_event_raises_and_writes_nothing(event, kanwil):
     with pytest.raises(ValidationError) as exc:
         register(event, kanwil, data=person(kanwil, name="Nama Lain", nip=nip, position="Jabatan Baru"))
     assert messages(exc.value) == {"id_number": [
-        "Ahmad Fauzi sudah terdaftar di acara ini (status: Menunggu persetujuan). Buka tautan portal yang sudah "
-        "dikirim, atau hubungi panitia bila tautan hilang."]}
+        "Nomor identitas atau e-mail ini sudah terdaftar di acara ini. Buka tautan portal yang sudah dikirim ke "
+        "e-mail/WhatsApp pemiliknya, atau hubungi panitia bila tautan hilang."]}
     assert (Participant.objects.count(), Registration.objects.count(), RegistrationDay.objects.count()) == before
     assert Participant.objects.get().position == "Kabag TU"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "services builds ValidationError({field: message}, code=...) and Django drops the code for a dict; "
-    "needs ValidationError({field: ValidationError(message, code=...)}) in registration_create/_check_seats"))
 def test_error_codes_reach_the_caller(event, kanwil):
     nip = valid_nip()
     register(event, kanwil, data=person(kanwil, nip=nip))
