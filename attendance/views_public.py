@@ -14,9 +14,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django.views.defaults import page_not_found
 
-from rakor.models import Event
+from rakor.models import Event, Unit
 from rakor.qr import qr_data_uri, qr_png, qr_svg
 
 from . import services
@@ -110,6 +112,22 @@ def event_detail(request, slug: str):
     })
 
 
+def _registered_message(registration: Registration) -> str:
+    email = registration.participant.email
+    if email:
+        return _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
+                 "agenda dan sertifikat. Tautan yang sama dikirim ke %(email)s.") % {"email": email}
+    return _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
+             "agenda dan sertifikat. Anda tidak mengisi e-mail, jadi tautan ini tidak dikirim; "
+             "salin dan simpan baik-baik.")
+
+
+def _unit_tree_version() -> str:
+    """Changes when a unit is added or removed, so the cached form shows it at once (renames: within a minute)."""
+    agg = Unit.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    return f"{agg['n']}-{agg['last']}"
+
+
 @require_http_methods(["GET", "POST"])
 def register(request, slug: str):
     """Self-registration: a plain POST form that works without JavaScript (POST/redirect/GET)."""
@@ -118,30 +136,28 @@ def register(request, slug: str):
     context = {"event": event, "help_lines": _help_lines(event), "registration_state": state}
     if state != "open":
         return render(request, "attendance/public/register.html", context)
-    form = RegistrationForm(request.POST or None, event=event, with_consent=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            registration = services.registration_create(
-                event=event, data=form.participant_data(), days=form.days(),
-                channel=Registration.Channel.SELF, consent_text=form.consent_text,
-            )
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            email = registration.participant.email
-            if email:
-                text = _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
-                         "agenda dan sertifikat. Tautan yang sama dikirim ke %(email)s.") % {"email": email}
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, event=event, with_consent=True)
+        if form.is_valid():
+            try:
+                registration = services.registration_create(
+                    event=event, data=form.participant_data(), days=form.days(),
+                    channel=Registration.Channel.SELF, consent_text=form.consent_text,
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
             else:
-                text = _("Pendaftaran berhasil. Simpan (bookmark) halaman ini: inilah tautan pribadi Anda untuk tiket, "
-                         "agenda dan sertifikat. Anda tidak mengisi e-mail, jadi tautan ini tidak dikirim; "
-                         "salin dan simpan baik-baik.")
-            messages.success(request, text, extra_tags="registered")
-            return redirect("attendance:portal", secret=registration.portal_secret)
+                messages.success(request, _registered_message(registration), extra_tags="registered")
+                return redirect("attendance:portal", secret=registration.portal_secret)
+    else:
+        # The empty form is rendered from a cached fragment most of the time: build it only on a cache miss.
+        form = SimpleLazyObject(lambda: RegistrationForm(event=event, with_consent=True))
     context.update({
         "form": form,
-        "day_bound_fields": [form[name] for name, _day in form.day_fields],
-        "unit_options": unit_options_html(form.fields["unit"].choices, form["unit"].value()),
+        "bound": request.method == "POST",
+        "unit_tree_version": SimpleLazyObject(_unit_tree_version),
+        "day_bound_fields": SimpleLazyObject(lambda: [form[name] for name, _day in form.day_fields]),
+        "unit_options": SimpleLazyObject(lambda: unit_options_html(form.fields["unit"].choices, form["unit"].value())),
         "nip_messages": nip_js_messages(),
     })
     return render(request, "attendance/public/register.html", context)

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 from attendance.forms import CONSENT_TEXT
@@ -27,6 +28,14 @@ def field_errors(content: bytes, name: str) -> list[str]:
     if not match:
         return []
     return [html.unescape(m) for m in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The empty registration form is a cached fragment; start each test without one.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -289,10 +298,26 @@ def test_register_page_with_the_whole_unit_tree_is_under_100_kb(client, event):
 
 def test_register_page_queries_do_not_grow_with_units(client, event, django_assert_num_queries):
     UnitFactory()
-    client.get(register_url(event))  # warm the session/CSRF path
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):  # event, unit tree version, units
         client.get(register_url(event))
     for i in range(5):
         UnitFactory()
+    with django_assert_num_queries(3):
+        client.get(register_url(event))
+    # From the cached form: no unit rows at all.
     with django_assert_num_queries(2):
         client.get(register_url(event))
+
+
+def test_a_new_unit_appears_at_once_despite_the_cached_form(client, event, unit):
+    assert "Kantor Kementerian Agama Kota Baru" not in client.get(register_url(event)).content.decode()
+    UnitFactory(name="Kantor Kementerian Agama Kota Baru", kind=Unit.Kind.DISTRICT)
+    assert "Kantor Kementerian Agama Kota Baru" in client.get(register_url(event)).content.decode()
+
+
+def test_cached_form_follows_the_language(client, event, unit):
+    client.get(register_url(event))
+    client.post("/i18n/setlang/", {"language": "en", "next": register_url(event)})
+    text = client.get(register_url(event)).content.decode()
+    assert '<html lang="en">' in text
+    assert 'id="id_full_name"' in text
