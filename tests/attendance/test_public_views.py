@@ -224,9 +224,10 @@ def test_same_nip_twice_shows_the_duplicate_message_and_keeps_one_row(client, ev
         client.post(register_url(event), form_data(unit, id_number=nip))
         response = client.post(register_url(event), form_data(unit, id_number=nip, email="lain@kemenag.go.id"))
     assert response.status_code == 200
+    # The message does not name the person: whoever types a NIP must not learn who it belongs to.
     assert field_errors(response.content, "id_number") == [
-        "Dr. H. Ahmad Fauzi, M.Ag. sudah terdaftar di acara ini (status: Disetujui). Buka tautan portal yang sudah "
-        "dikirim, atau hubungi panitia bila tautan hilang."
+        "Nomor identitas atau e-mail ini sudah terdaftar di acara ini. Buka tautan portal yang sudah dikirim ke "
+        "e-mail/WhatsApp pemiliknya, atau hubungi panitia bila tautan hilang."
     ]
     assert Registration.objects.count() == 1
     assert Participant.objects.count() == 1
