@@ -114,6 +114,7 @@ class ImportReport:
     created_participants: int = 0
     registration_ids: list[int] = field(default_factory=list)  # created + updated (apply only)
     seconds: float = 0.0
+    seconds_writing: float = 0.0  # of `seconds`, the part spent writing (apply only)
 
     @property
     def skipped(self) -> int:
@@ -751,7 +752,9 @@ def import_participants(
     else:
         with transaction.atomic():
             rows, lookups = _validate(event, source, filename, report, lock=True)
+            writing = time.monotonic()
             _apply(event, rows, lookups, report, by)
+            report.seconds_writing = time.monotonic() - writing
         log.info("import into %s: %d created, %d updated, %d skipped", event.slug, report.created, report.updated,
                  report.skipped)
     report.seconds = time.monotonic() - started
