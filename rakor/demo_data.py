@@ -207,7 +207,7 @@ STAFF_POSITIONS = {
         ("Kepala Seksi Bimbingan Masyarakat Islam", "III/d", "IV/a", 1),
         ("Kepala Seksi Penyelenggaraan Haji dan Umrah", "III/d", "IV/a", 1),
         ("Penyelenggara Zakat dan Wakaf", "III/c", "IV/a", 1),
-        ("Kepala KUA Kecamatan", "III/c", "IV/a", 4),
+        ("Kepala Kantor Urusan Agama (KUA)", "III/c", "IV/a", 4),
         ("Penghulu Ahli Muda", "III/c", "III/d", 3),
         ("Penyuluh Agama Islam Ahli Muda", "III/c", "III/d", 3),
         ("Pengawas Madrasah Ahli Madya", "IV/a", "IV/b", 2),
@@ -309,7 +309,7 @@ CULTURES = {
                    "Rahmi", "Yulia", "Zuraida"],
         "second_male": ["Nasir", "Ridwan", "Hamdani", "Abdullah", "Syamsuddin", "Yunus", "Ilyas", "Husein", "Anwar",
                         "Rasyid", "Effendi", "Jamil", "Zakaria", "Mahdi"],
-        "second_female": ["Yanti", "Rahmah", "Hasanah", "Zahara", "Wati", "Hayati", "Safitri", "Aini",
+        "second_female": ["Yanti", "Rahmah", "Hasanah", "Zahara", "Syafrida", "Hayati", "Safitri", "Aini",
                           "Mardiah"],
     },
     "bugis": {
@@ -378,7 +378,7 @@ CULTURES = {
         "female": ["Citra", "Sumarni", "Metta", "Lilian", "Mulyani", "Susanti", "Widya", "Sukarni", "Lina"],
         "second_male": ["Tjahjadi", "Gunawan", "Setiawan", "Suryatama", "Wijaya", "Halim", "Santoso", "Saputra",
                         "Kurniawan", "Putra", "Dharmawan"],
-        "second_female": ["Dewi", "Lestari", "Wijaya", "Kusuma", "Sari", "Halim", "Susanti", "Wati"],
+        "second_female": ["Dewi", "Lestari", "Wijaya", "Kusuma", "Sari", "Halim", "Susanti", "Anggraini"],
     },
 }
 

@@ -199,3 +199,12 @@ def check_users_and_output(seeded):
 def test_negative_count_is_refused():
     with pytest.raises(CommandError, match="tidak boleh negatif"):
         call_command("seed_demo", participants=-1, stdout=io.StringIO())
+
+
+def test_coordinators_find_a_free_in_person_seat_in_the_demo():
+    seed(200)
+    demo = Event.objects.get(slug="rakorwas-demo")
+    uses = {u.unit.code: u for u in quota_usage(demo)}
+    assert uses["kanwil-jawa-barat"].used_per_day[demo.start_date] == 1
+    assert uses["kanwil-dki-jakarta"].used_per_day[demo.start_date] == 1
+    assert uses["kanwil-aceh"].used_per_day[demo.start_date] == 2
