@@ -1,0 +1,269 @@
+"""Benchmark: POST /api/v1/checkins/ against a bare Django endpoint doing one INSERT.
+
+Issue target: the check-in API reaches at least 60% of the baseline's requests
+per second, both served the same way (uvicorn, 2 workers, PostgreSQL, Redis when
+available), measured in the same run; p99 <= 100 ms with 32 concurrent scanners.
+
+    .venv/bin/python bench/checkin_api.py [--registrations 20000] [--requests 4000] [--rounds 2]
+
+It drops and re-creates the database ``rakor_bench_checkin``, migrates, seeds
+one event with N approved in-person registrations and a scanner device, starts
+uvicorn and drives both endpoints alternately with C concurrent keep-alive
+clients (each check-in a different ticket and a fresh nonce). The load
+generator is a minimal asyncio HTTP/1.1 client on uvloop so that it takes as
+little as possible of the CPU it shares with the server; it still competes for
+the same cores, which lowers both numbers alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "rakor_bench_checkin"
+
+
+def sh_psql(sql: str) -> None:
+    subprocess.run(["psql", f"{PG}/postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True)
+
+
+def redis_url() -> str:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379/14"
+    except OSError:
+        pass
+    return ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- set-up (in this process, through the ORM)
+
+
+def seed(n: int):
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from attendance.models import Participant, Registration, RegistrationDay
+    from attendance.services import device_create
+    from rakor.models import Event, Unit
+    from rakor.signing import sign_ticket
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as c:
+        c.execute("CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, nonce uuid NOT NULL UNIQUE, "
+                  "payload varchar(200) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+    day = dt.date(2022, 11, 21)
+    with transaction.atomic():
+        units = [Unit(name=f"Kanwil Kemenag Provinsi Bench {i}", code=f"bench-{i}", kind=Unit.Kind.PROVINCIAL,
+                      province=f"Provinsi {i}", sort_order=i) for i in range(34)]
+        for u in units:
+            u.save()
+        event = Event.objects.create(slug="rakorwas-bench", name="Rakorwas Bench", start_date=day,
+                                     end_date=day + dt.timedelta(days=2), requires_approval=False)
+        people = Participant.objects.bulk_create(
+            [Participant(full_name=f"Peserta Bench {i}", id_kind=Participant.IdKind.OTHER, id_number="",
+                         position="Kepala Bagian Tata Usaha", unit=units[i % len(units)]) for i in range(n)],
+            batch_size=2000)
+        regs = Registration.objects.bulk_create(
+            [Registration(event=event, participant=p, status=Registration.Status.APPROVED) for p in people],
+            batch_size=2000)
+        RegistrationDay.objects.bulk_create(
+            [RegistrationDay(registration=r, date=d, mode=RegistrationDay.Mode.IN_PERSON)
+             for r in regs for d in event.days], batch_size=5000)
+        _, token = device_create(event=event, name="Meja Bench", by=None)
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
+    tickets = [sign_ticket(event_slug=event.slug, public_id=r.public_id, signing_key=event.signing_key) for r in regs]
+    connection.close()
+    scanned_at = dt.datetime.combine(day, dt.time(9, 0), tzinfo=event.tz).isoformat()
+    return event.slug, token, tickets, scanned_at
+
+
+# ---------------------------------------------------------------- load generator
+
+
+class Conn:
+    """One keep-alive HTTP/1.1 connection (enough for Content-Length responses from uvicorn)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.reader = self.writer = None
+
+    async def open(self):
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+
+    async def post(self, path: str, body: bytes, headers: str) -> tuple[int, bytes]:
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{headers}\r\n".encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, await self.reader.readexactly(length)
+
+    def close(self):
+        if self.writer:
+            self.writer.close()
+
+
+async def drive(port, path, bodies, headers, concurrency, expect):
+    """Send every body once with `concurrency` clients; returns (seconds, latencies in ms, errors)."""
+    queue = list(reversed(bodies))
+    latencies, errors = [], []
+    conns = [Conn(port) for _ in range(concurrency)]
+    await asyncio.gather(*(c.open() for c in conns))
+
+    async def worker(conn):
+        while queue:
+            body = queue.pop()
+            t0 = time.perf_counter()
+            status, answer = await conn.post(path, body, headers)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if status != 200 or not expect(answer):
+                errors.append((status, answer[:200]))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for c in conns:
+        c.close()
+    return elapsed, latencies, errors
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def summary(name, elapsed, lat, errors):
+    return {"endpoint": name, "requests": len(lat), "seconds": round(elapsed, 2), "rps": round(len(lat) / elapsed, 1),
+            "p50_ms": round(pct(lat, 50), 1), "p95_ms": round(pct(lat, 95), 1), "p99_ms": round(pct(lat, 99), 1),
+            "mean_ms": round(statistics.fmean(lat), 1), "errors": len(errors)}
+
+
+def wait_for_port(port, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("uvicorn did not start")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--registrations", type=int, default=20000)
+    ap.add_argument("--requests", type=int, default=4000, help="measured requests per endpoint per round")
+    ap.add_argument("--warmup", type=int, default=800)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", help="also write the results to this file")
+    args = ap.parse_args()
+    needed = args.warmup + args.requests * args.rounds
+    if needed > args.registrations:
+        raise SystemExit(f"need at least {needed} registrations (one ticket per check-in)")
+
+    sh_psql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    sh_psql(f"CREATE DATABASE {DB_NAME}")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings_bench", DATABASE_URL=f"{PG}/{DB_NAME}",
+               REDIS_URL=redis_url(), DEBUG="0", PYTHONPATH=str(ROOT))
+    os.environ.update(env)
+    t0 = time.time()
+    slug, token, tickets, scanned_at = seed(args.registrations)
+    print(f"seeded {len(tickets)} registrations in {time.time() - t0:.1f}s; redis={'yes' if env['REDIS_URL'] else 'no'}",
+          flush=True)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/uvicorn"), "--workers", str(args.workers), "--host", "127.0.0.1", "--port", str(port),
+         "--no-access-log", "--log-level", "warning", "rakor.asgi:application"],
+        cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_for_port(port, server)
+        asyncio.run(run_load(args, port, slug, token, tickets, scanned_at, env))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+async def run_load(args, port, slug, token, tickets, scanned_at, env):
+    import uvloop  # noqa: F401  (imported to fail early if missing; the loop policy is set below)
+
+    device_header = f"Authorization: Device {token}\r\n"
+    it = iter(tickets)
+
+    def checkin_bodies(n):
+        return [json.dumps({"ticket": next(it), "event": slug, "kind": "entry", "nonce": str(uuid.uuid4()),
+                            "scanned_at": scanned_at}).encode() for _ in range(n)]
+
+    def insert_bodies(n):
+        return [json.dumps({"ticket": "x" * 80, "nonce": str(uuid.uuid4())}).encode() for _ in range(n)]
+
+    ok = lambda answer: json.loads(answer).get("result") == "ok"  # noqa: E731
+    c = args.concurrency
+    # Warm-up: every worker process, its connections and code paths.
+    await drive(port, "/bench/insert/", insert_bodies(args.warmup), "", c, ok)
+    await drive(port, "/api/v1/checkins/", checkin_bodies(args.warmup), device_header, c, ok)
+    results = {"baseline": [], "checkin": []}
+    for _ in range(args.rounds):
+        results["baseline"].append(await drive(port, "/bench/insert/", insert_bodies(args.requests), "", c, ok))
+        results["checkin"].append(await drive(port, "/api/v1/checkins/", checkin_bodies(args.requests), device_header, c, ok))
+    rows = []
+    for name, runs in results.items():
+        elapsed = sum(r[0] for r in runs)
+        lat = [x for r in runs for x in r[1]]
+        errs = [x for r in runs for x in r[2]]
+        if errs:
+            print(f"{name}: {len(errs)} errors, first: {errs[0]}", flush=True)
+        rows.append(summary(name, elapsed, lat, errs))
+    ratio = rows[1]["rps"] / rows[0]["rps"]
+    report = {"registrations": args.registrations, "concurrency": c, "workers": args.workers, "rounds": args.rounds,
+              "redis": bool(env["REDIS_URL"]), "cpus": os.cpu_count(), "results": rows, "ratio": round(ratio, 3),
+              "target_ratio_met": ratio >= 0.6, "target_p99_met": rows[1]["p99_ms"] <= 100}
+    print(f"{'endpoint':<10} {'req':>6} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'errors':>6}")
+    for r in rows:
+        print(f"{r['endpoint']:<10} {r['requests']:>6} {r['rps']:>8} {r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} "
+              f"{r['errors']:>6}")
+    print(f"ratio check-in / baseline = {ratio:.2f} (target >= 0.60); check-in p99 = {rows[1]['p99_ms']} ms (target <= 100)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    import uvloop
+
+    uvloop.install()
+    main()

@@ -1,0 +1,26 @@
+"""Settings for bench/checkin_api.py: the project's settings plus a baseline endpoint.
+
+Everything else (database, Redis, middleware) is exactly what production runs.
+"""
+
+from rakor.settings import *  # noqa: F401,F403
+
+ROOT_URLCONF = "bench.urls_checkin_bench"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Quiet: one log line per refused scan would measure the terminal, not the server.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"rakor": {"handlers": ["console"], "level": "WARNING"}},
+}
+
+# A benchmark that hides its errors measures nothing: print every 5xx traceback.
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"handlers": ["console"], "level": "ERROR"}}}  # noqa: F405
+# Under ASGI every request runs its sync code in a fresh thread, so persistent
+# connections (CONN_MAX_AGE=60, the project default) are never reused and pile up
+# until PostgreSQL refuses clients ("too many clients already"). Django's advice
+# for ASGI: no persistent connections (or the psycopg pool, not installed here).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
