@@ -114,6 +114,23 @@ async def hammer(base: str, path: str, *, total: int, concurrency: int) -> dict:
             "rps": total / elapsed, "bytes": max(sizes)}
 
 
+def in_process(path: str, *, total: int) -> dict:
+    """Server-side cost alone: the same request through Django in this process, one at a time, no HTTP."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for _ in range(50):
+        client.get(path)
+    times = []
+    for _ in range(total):
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.status_code
+    q = statistics.quantiles(times, n=100)
+    return {"p50": q[49] * 1000, "p95": q[94] * 1000, "mean": statistics.mean(times) * 1000}
+
+
 def wait_until_up(base: str, proc, timeout: float = 60) -> None:
     import httpx
 
@@ -162,13 +179,23 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=20)
 
+    serial = {label: in_process(path, total=500) for label, path in
+              (("baseline (bare view)", "/bench/baseline/"), ("register page", f"/e/{slug}/register/"))}
+    load = os.getloadavg()[0]
+
     engine = urlparse(args.database_url).scheme or "sqlite"
     print(f"\n{engine}, uvicorn --workers {args.workers}, {args.concurrency} concurrent clients, "
           f"{args.requests} requests after {args.warmup} warm-up, {os.cpu_count()} CPUs\n")
+    print(f"load average at the end: {load:.1f}\n")
     print("| page | p50 ms | p95 ms | p99 ms | req/s | bytes |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, r in results.items():
         print(f"| {label} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | {r['bytes']} |")
+    print("\nIn-process, one request at a time (Django test client, same settings and database):\n")
+    print("| page | p50 ms | p95 ms | mean ms |")
+    print("|---|---:|---:|---:|")
+    for label, r in serial.items():
+        print(f"| {label} | {r['p50']:.2f} | {r['p95']:.2f} | {r['mean']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -299,14 +299,14 @@ def test_register_page_with_the_whole_unit_tree_is_under_100_kb(client, event):
 
 def test_register_page_queries_do_not_grow_with_units(client, event, django_assert_num_queries):
     UnitFactory()
-    with django_assert_num_queries(3):  # event, unit tree version, units
+    with django_assert_num_queries(2):  # the event with the unit tree version; the units
         client.get(register_url(event))
     for i in range(5):
         UnitFactory()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get(register_url(event))
     # From the cached form: no unit rows at all.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         client.get(register_url(event))
 
 
