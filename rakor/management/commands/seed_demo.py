@@ -22,7 +22,7 @@ import importlib
 import itertools
 import random
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from django.conf import settings
@@ -477,8 +477,8 @@ class Command(BaseCommand):
                 user = User(username=username, first_name=first, last_name=last,
                             email=f"{username.replace('.', '-')}@demo.rakor.invalid")
                 user.set_password(password)
-                user.is_superuser = user.is_staff = group is None
-                user.is_staff = user.is_staff or group == ORGANISER
+                user.is_superuser = group is None
+                user.is_staff = group in (None, ORGANISER)  # /admin/ is the organisers' back office
                 user.save()
                 self.note(_("Akun baru: %(u)s") % {"u": username})
             if group is not None:
@@ -621,8 +621,9 @@ class Command(BaseCommand):
         for event in events:
             counts = registration_counts(event)
             out("")
-            out(f"{event.name} [{event.slug}] — "
-                f"{formats.date_format(event.start_date, 'j F Y')} s.d. {formats.date_format(event.end_date, 'j F Y')}")
+            out(f"{event.name} [{event.slug}] — " + _("%(start)s s.d. %(end)s") % {
+                "start": formats.date_format(event.start_date, "l, j F Y"),
+                "end": formats.date_format(event.end_date, "l, j F Y")})
             out("  " + _("Halaman acara: %(url)s") % {"url": f"{site}/e/{event.slug}/"})
             out("  " + _("Pendaftaran: %(total)d (disetujui %(approved)d, menunggu %(pending)d, ditolak %(rejected)d, "
                          "dibatalkan %(cancelled)d)") % counts)
@@ -634,7 +635,8 @@ class Command(BaseCommand):
                 out("  " + label)
                 for registration in qs[:3]:
                     participant = registration.participant
-                    out(f"    {participant.full_name} — {participant.position}, {participant.unit.short_name or participant.unit.name}")
+                    unit = participant.unit.short_name or participant.unit.name
+                    out(f"    {participant.full_name} — {participant.position}, {unit}")
                     out(f"      {site}{registration.portal_path}")
 
 
