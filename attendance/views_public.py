@@ -13,6 +13,7 @@ import functools
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -132,10 +133,26 @@ def _with_unit_tree_version(events):
     ))
 
 
+# A GET of the registration page reads the event from the cache for this long, so that a
+# visit usually needs no database at all. An organiser's change (dates, closing registration,
+# a new unit) shows within this time; a POST always reads the database.
+REGISTER_EVENT_CACHE_SECONDS = 10
+
+
+def _register_page_event(slug: str, *, fresh: bool) -> Event:
+    key = f"rakor:register-event:{slug}"
+    event = None if fresh else cache.get(key)
+    if event is None:
+        event = get_object_or_404(_with_unit_tree_version(Event.objects.select_related("organiser_unit")), slug=slug)
+        if REGISTER_EVENT_CACHE_SECONDS:
+            cache.set(key, event, REGISTER_EVENT_CACHE_SECONDS)
+    return event
+
+
 @require_http_methods(["GET", "POST"])
 def register(request, slug: str):
     """Self-registration: a plain POST form that works without JavaScript (POST/redirect/GET)."""
-    event = get_object_or_404(_with_unit_tree_version(Event.objects.select_related("organiser_unit")), slug=slug)
+    event = _register_page_event(slug, fresh=request.method != "GET")
     state = _registration_state(event)
     context = {"event": event, "help_lines": _help_lines(event), "registration_state": state}
     if state != "open":
