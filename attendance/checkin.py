@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from rakor.models import Event
@@ -42,37 +46,35 @@ class CheckInOutcome:
         return self.result == Result.OK
 
 
+_window_cache: dict[tuple[int, dt.date], tuple[float, tuple[dt.time, dt.time]]] = {}
+WINDOW_CACHE_SECONDS = 60
+
+
 def checkin_window(event: Event, day: dt.date) -> tuple[dt.time, dt.time]:
+    """The door hours of a day: its CheckInWindow, else the default.
+
+    Cached per process for a minute (windows change a few times per event and a scan
+    should not pay a query for them); saving or deleting a window clears this cache.
+    """
+    key = (event.pk, day)
+    cached = _window_cache.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     window = CheckInWindow.objects.filter(event=event, date=day).first()
-    if window:
-        return window.opens, window.closes
-    return getattr(settings, "CHECKIN_DEFAULT_WINDOW", DEFAULT_WINDOW)
+    hours = (window.opens, window.closes) if window else getattr(settings, "CHECKIN_DEFAULT_WINDOW", DEFAULT_WINDOW)
+    _window_cache[key] = (time.monotonic() + WINDOW_CACHE_SECONDS, hours)
+    return hours
+
+
+@receiver([post_save, post_delete], sender=CheckInWindow)
+def _forget_windows(**kwargs):
+    _window_cache.clear()
 
 
 def _first_entry(registration: Registration, day: dt.date | None, session) -> CheckIn | None:
     qs = CheckIn.objects.filter(registration=registration, kind=CheckIn.Kind.ENTRY, result=Result.OK)
     qs = qs.filter(session=session) if session is not None else qs.filter(day=day, session__isnull=True)
     return qs.select_related("device").order_by("scanned_at", "pk").first()
-
-
-def _resolve(event: Event, ticket: str) -> tuple[str | None, Registration | None]:
-    """Check the signature and find the registration; returns (refusal or None, registration)."""
-    try:
-        parsed = parse_ticket(ticket)
-    except TicketFormatError:
-        return Result.INVALID, None
-    if parsed.event_slug != event.slug:
-        other = Event.objects.filter(slug=parsed.event_slug).only("public_key").first()
-        if other is not None and verify_ticket(parsed, public_key=other.public_key):
-            registration = Registration.objects.filter(event=other, public_id=parsed.public_id).first()
-            return Result.WRONG_EVENT, registration
-        return Result.INVALID, None
-    if not verify_ticket(parsed, public_key=event.public_key):
-        return Result.INVALID, None
-    registration = Registration.objects.filter(event=event, public_id=parsed.public_id).first()
-    if registration is None:
-        return Result.INVALID, None
-    return None, registration
 
 
 def checkin_perform(
@@ -103,27 +105,24 @@ def checkin_perform(
     online joins, where the person is already identified.
     """
     nonce = uuid.UUID(str(nonce))
-    replay = _replay(nonce)
-    if replay is not None:
-        return replay
-    now = timezone.now()
-    scanned_at = scanned_at or now
+    scanned_at = scanned_at or timezone.now()
     day = timezone.localtime(scanned_at, event.tz).date()
     operator = operator if operator is not None and getattr(operator, "is_authenticated", False) else None
+    refusal = None
+    if registration is not None:
+        ticket = ticket or registration.ticket
+        refusal = None if registration.event_id == event.pk else Result.WRONG_EVENT
+        lookup = {"pk": registration.pk}
+    else:
+        refusal, lookup, registration = _check_signature(event, ticket)
+    # The nonce is not looked up first: a replay is rare, and the unique index on
+    # CheckIn.nonce turns it into an IntegrityError below, answered from the first row.
     try:
         with transaction.atomic():
-            if registration is not None:
-                refusal = None if registration.event_id == event.pk else Result.WRONG_EVENT
-                ticket = ticket or registration.ticket
-            else:
-                refusal, registration = _resolve(event, ticket)
-            if registration is not None and refusal is None:
-                # Lock only the registration row; fetch the person and unit in the same query,
-                # since the answer and the dashboard broadcast both need them.
-                registration = (
-                    Registration.objects.select_for_update(of=("self",)).select_related("participant__unit")
-                    .get(pk=registration.pk)
-                )
+            if refusal is None:
+                registration = _lock(lookup, day)
+                if registration is None:
+                    refusal = Result.INVALID
             result, first, conflict = refusal, None, False
             if result is None:
                 result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline)
@@ -134,7 +133,6 @@ def checkin_perform(
                 nonce=nonce, offline=offline, result=result, conflict=conflict,
             )
     except IntegrityError:
-        # A concurrent request with the same nonce won the race: answer as it did.
         replay = _replay(nonce)
         if replay is not None:
             return replay
@@ -148,22 +146,55 @@ def checkin_perform(
     return outcome
 
 
+def _check_signature(event: Event, ticket: str):
+    """(refusal or None, lookup for the registration, registration of another event or None).
+
+    Needs no database for a ticket of this event: the signature is checked with the
+    event's public key, the registration is then found (and locked) by its public id.
+    """
+    try:
+        parsed = parse_ticket(ticket)
+    except TicketFormatError:
+        return Result.INVALID, None, None
+    if parsed.event_slug != event.slug:
+        other = Event.objects.filter(slug=parsed.event_slug).only("public_key").first()
+        if other is not None and verify_ticket(parsed, public_key=other.public_key):
+            return Result.WRONG_EVENT, None, Registration.objects.filter(event=other, public_id=parsed.public_id).first()
+        return Result.INVALID, None, None
+    if not verify_ticket(parsed, public_key=event.public_key):
+        return Result.INVALID, None, None
+    return None, {"event": event, "public_id": parsed.public_id}, None
+
+
+def _lock(lookup: dict, day: dt.date) -> Registration | None:
+    """Find and lock the registration row in one statement, with its person, unit and mode that day."""
+    mode = RegistrationDay.objects.filter(registration=OuterRef("pk"), date=day).values("mode")[:1]
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("participant__unit")
+        .annotate(day_mode=Subquery(mode))
+        .filter(**lookup)
+        .first()
+    )
+
+
 def _decide(event, registration, kind, day, session, scanned_at, offline):
-    """(result, first accepted entry, conflict) for a registration already locked."""
+    """(result, first accepted entry, conflict) for a registration locked by _lock()."""
     if registration.ticket_revoked_at is not None:
         return Result.REVOKED, None, False
     if registration.status != Registration.Status.APPROVED:
         return Result.NOT_APPROVED, None, False
     if day not in event.days:
         return Result.OUTSIDE_WINDOW, None, False
-    mode = RegistrationDay.objects.filter(registration=registration, date=day).values_list("mode", flat=True).first()
     if kind != CheckIn.Kind.ENTRY or session is None or session.mode == session.Mode.IN_PERSON:
-        if mode != RegistrationDay.Mode.IN_PERSON:
+        if registration.day_mode != RegistrationDay.Mode.IN_PERSON:
             return Result.NOT_IN_PERSON, None, False
     opens, closes = checkin_window(event, day)
     local = timezone.localtime(scanned_at, event.tz).time()
     if not (opens <= local <= closes):
         return Result.OUTSIDE_WINDOW, None, False
+    # A separate statement after the lock, so it sees an entry committed by a
+    # concurrent gate while this one waited for the row.
     first = _first_entry(registration, day, session)
     if kind == CheckIn.Kind.EXIT:
         return (Result.OK, first, False) if first is not None else (Result.NO_ENTRY, None, False)
@@ -198,7 +229,7 @@ def _broadcast(checkin: CheckIn) -> None:
             {
                 "type": "checkin.created",
                 "checkin": {
-                    "id": checkin.pk, "kind": checkin.kind, "result": checkin.result, "conflict": checkin.conflict,
+                    "id": checkin.pk, "kind": checkin.kind, "session": checkin.session_id, "result": checkin.result, "conflict": checkin.conflict,
                     "day": checkin.day.isoformat() if checkin.day else None,
                     "scanned_at": checkin.scanned_at.isoformat(), "gate": checkin.gate,
                     "name": registration.participant.full_name if registration else "",

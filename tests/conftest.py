@@ -32,3 +32,16 @@ def _celery_in_process():
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches keyed by primary keys that a rolled-back test may reuse."""
+    from django.core.cache import cache
+
+    from attendance.checkin import _window_cache
+
+    _window_cache.clear()
+    cache.clear()
+    yield
+    _window_cache.clear()
