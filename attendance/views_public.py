@@ -1,7 +1,7 @@
 """Pages a participant uses: the public event page, self-registration and the personal portal.
 
 The portal is reached by a secret link only (``/t/<secret>/``): every portal view
-goes through ``_portal`` which looks the secret up with the constant-time
+goes through ``portal_view`` which looks the secret up with the constant-time
 selector, rate-limits guesses per IP, and marks the response private, uncacheable
 and without Referer (the secret is in the URL).
 """
@@ -195,7 +195,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _portal(view):
+def portal_view(view):
     """Resolve ``secret`` to the registration, or 404 (counted) / 429 (blocked) for this IP."""
 
     @functools.wraps(view)
@@ -229,7 +229,7 @@ def _portal_context(request, registration: Registration) -> dict:
 
 
 @require_http_methods(["GET", "HEAD"])
-@_portal
+@portal_view
 def portal(request, registration: Registration):
     context = _portal_context(request, registration)
     if _ticket_available(registration):
@@ -245,7 +245,7 @@ def _ticket_or_404(request, registration):
 
 
 @require_http_methods(["GET", "HEAD"])
-@_portal
+@portal_view
 def portal_qr_png(request, registration: Registration):
     refused = _ticket_or_404(request, registration)
     if refused:
@@ -291,7 +291,7 @@ def _render_pdf(template: str, context: dict) -> bytes:
 
 
 @require_http_methods(["GET", "HEAD"])
-@_portal
+@portal_view
 def portal_ticket_pdf(request, registration: Registration):
     refused = _ticket_or_404(request, registration)
     if refused:
@@ -356,7 +356,7 @@ def personal_data(registration: Registration) -> dict:
 
 
 @require_http_methods(["GET", "HEAD"])
-@_portal
+@portal_view
 def portal_data(request, registration: Registration):
     p = registration.participant
     context = _portal_context(request, registration)
@@ -383,7 +383,7 @@ def portal_data(request, registration: Registration):
 
 
 @require_http_methods(["GET", "HEAD"])
-@_portal
+@portal_view
 def portal_data_json(request, registration: Registration):
     response = JsonResponse(personal_data(registration), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="data-saya-{registration.event.slug}.json"'
@@ -401,7 +401,7 @@ class DeleteRequestForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@_portal
+@portal_view
 def portal_delete(request, registration: Registration):
     open_request = DataRequest.objects.filter(
         participant=registration.participant, status=DataRequest.Status.OPEN
