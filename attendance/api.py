@@ -95,12 +95,15 @@ class CheckInView(APIView):
         data = CheckInInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        event = Event.objects.filter(slug=v["event"]).first()
-        if event is None:
-            raise exceptions.ValidationError({"event": [_("Acara tidak dikenal.")]})
         device = request.auth if isinstance(request.user, DeviceUser) else None
-        if device is not None and device.event_id != event.pk:
-            raise exceptions.PermissionDenied(_("Perangkat ini terdaftar untuk acara lain."))
+        if device is not None and device.event.slug == v["event"]:
+            event = device.event  # loaded with the device: no second query on the hot path
+        else:
+            event = Event.objects.filter(slug=v["event"]).first()
+            if event is None:
+                raise exceptions.ValidationError({"event": [_("Acara tidak dikenal.")]})
+            if device is not None:
+                raise exceptions.PermissionDenied(_("Perangkat ini terdaftar untuk acara lain."))
         session = None
         if v["session"] is not None:
             session = event.sessions.filter(pk=v["session"]).first()

@@ -31,13 +31,6 @@ def _snapshot(event: Event) -> dict:
     return selectors.dashboard_snapshot(event)
 
 
-@database_sync_to_async
-def _session_of(checkin_id):
-    from .models import CheckIn
-
-    return CheckIn.objects.filter(pk=checkin_id).values_list("session_id", flat=True).first()
-
-
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
     """``/ws/events/<event>/dashboard/``: a snapshot on connect, then every accepted check-in.
 
@@ -76,10 +69,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             if event is not None:
                 await self.send_json(await _snapshot(event))
 
-    async def checkin_created(self, message):
-        payload = dict(message.get("checkin") or {})
-        if "session" not in payload:
-            # Older broadcasts do not say whether this was a door entry or an online
-            # session join; one primary-key lookup tells the client which counter to move.
-            payload["session"] = await _session_of(payload.get("id"))
-        await self.send_json({**payload, "type": "checkin"})
+    async def checkin_batch(self, message):
+        """Check-ins arrive coalesced (rakor.broadcast.group_send_batched); the page gets one message each."""
+        for item in message.get("items") or []:
+            await self.send_json({**item, "type": "checkin"})

@@ -158,6 +158,31 @@ async def drive(port, path, bodies, headers, concurrency, expect):
     return elapsed, latencies, errors
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(server_pgid: int) -> dict:
+    """CPU seconds used so far by the server processes, PostgreSQL and this client (from /proc)."""
+    totals = {"server": 0.0, "postgres": 0.0, "client": 0.0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        pgid, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICK
+        if int(entry) == os.getpid():
+            totals["client"] += used
+        elif pgid == server_pgid:
+            totals["server"] += used
+        elif comm == "postgres":
+            totals["postgres"] += used
+    return totals
+
+
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -213,13 +238,13 @@ def main():
         cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for_port(port, server)
-        asyncio.run(run_load(args, port, slug, token, tickets, scanned_at, env))
+        asyncio.run(run_load(args, port, slug, token, tickets, scanned_at, env, server.pid))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 
-async def run_load(args, port, slug, token, tickets, scanned_at, env):
+async def run_load(args, port, slug, token, tickets, scanned_at, env, server_pgid):
     import uvloop  # noqa: F401  (imported to fail early if missing; the loop policy is set below)
 
     device_header = f"Authorization: Device {token}\r\n"
@@ -238,9 +263,18 @@ async def run_load(args, port, slug, token, tickets, scanned_at, env):
     await drive(port, "/bench/insert/", insert_bodies(args.warmup), "", c, ok)
     await drive(port, "/api/v1/checkins/", checkin_bodies(args.warmup), device_header, c, ok)
     results = {"baseline": [], "checkin": []}
+    cpu = {"baseline": {}, "checkin": {}}
+
+    async def measured(name, path, bodies, headers):
+        before = cpu_seconds(server_pgid)
+        results[name].append(await drive(port, path, bodies, headers, c, ok))
+        after = cpu_seconds(server_pgid)
+        for k in after:
+            cpu[name][k] = cpu[name].get(k, 0.0) + after[k] - before[k]
+
     for _ in range(args.rounds):
-        results["baseline"].append(await drive(port, "/bench/insert/", insert_bodies(args.requests), "", c, ok))
-        results["checkin"].append(await drive(port, "/api/v1/checkins/", checkin_bodies(args.requests), device_header, c, ok))
+        await measured("baseline", "/bench/insert/", insert_bodies(args.requests), "")
+        await measured("checkin", "/api/v1/checkins/", checkin_bodies(args.requests), device_header)
     rows = []
     for name, runs in results.items():
         elapsed = sum(r[0] for r in runs)
@@ -249,6 +283,7 @@ async def run_load(args, port, slug, token, tickets, scanned_at, env):
         if errs:
             print(f"{name}: {len(errs)} errors, first: {errs[0]}", flush=True)
         rows.append(summary(name, elapsed, lat, errs))
+        rows[-1]["cpu_ms_per_request"] = {k: round(v * 1000 / len(lat), 2) for k, v in cpu[name].items()}
     ratio = rows[1]["rps"] / rows[0]["rps"]
     report = {"registrations": args.registrations, "concurrency": c, "workers": args.workers, "rounds": args.rounds,
               "redis": bool(env["REDIS_URL"]), "cpus": os.cpu_count(), "results": rows, "ratio": round(ratio, 3),
@@ -257,6 +292,8 @@ async def run_load(args, port, slug, token, tickets, scanned_at, env):
     for r in rows:
         print(f"{r['endpoint']:<10} {r['requests']:>6} {r['rps']:>8} {r['p50_ms']:>7} {r['p95_ms']:>7} {r['p99_ms']:>7} "
               f"{r['errors']:>6}")
+    for r in rows:
+        print(f"{r['endpoint']:<10} CPU per request (ms): " + ", ".join(f"{k} {v}" for k, v in r["cpu_ms_per_request"].items()))
     print(f"ratio check-in / baseline = {ratio:.2f} (target >= 0.60); check-in p99 = {rows[1]['p99_ms']} ms (target <= 100)")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))

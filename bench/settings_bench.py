@@ -18,9 +18,4 @@ LOGGING = {
 
 # A benchmark that hides its errors measures nothing: print every 5xx traceback.
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"handlers": ["console"], "level": "ERROR"}}}  # noqa: F405
-# Under ASGI every request runs its sync code in a fresh thread, so persistent
-# connections (CONN_MAX_AGE=60, the project default) are never reused and pile up
-# until PostgreSQL refuses clients ("too many clients already"). Django's advice
-# for ASGI: no persistent connections (or the psycopg pool, not installed here).
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
+# The database settings are the project's own (psycopg pool on PostgreSQL): what production runs.
