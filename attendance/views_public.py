@@ -29,6 +29,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.defaults import page_not_found
 
 from rakor.models import Event, Unit
+from rakor.pdf import render_pdf
 from rakor.qr import qr_data_uri, qr_png, qr_svg
 
 from . import services
@@ -255,41 +256,6 @@ def portal_qr_png(request, registration: Registration):
     return response
 
 
-def _render_pdf(template: str, context: dict) -> bytes:
-    """rakor.pdf.render_pdf, bridged to WeasyPrint >= 68 while rakor/pdf.py still hands it a plain function.
-
-    WeasyPrint 68+ wants a ``URLFetcher`` object (a plain callable fails with
-    "'function' object has no attribute '_fail_on_errors'"). Once rakor/pdf.py passes
-    one, this calls render_pdf unchanged. The bridge serves exactly what rakor.pdf
-    allows (data: URIs, our static and media files) and refuses everything else.
-    """
-    from rakor import pdf
-
-    fetcher = getattr(pdf, "url_fetcher", None)
-    if fetcher is None or hasattr(fetcher, "fetch"):
-        return pdf.render_pdf(template, context)
-    import mimetypes
-
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class _OwnFilesOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            path = pdf._static_path(url)
-            if path is None:
-                raise pdf.RefusedURL(f"URL not allowed in documents: {url}")
-            mime, _enc = mimetypes.guess_type(str(path))
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
-
-    html = render_to_string(template, context)
-    return HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=_OwnFilesOnly()).write_pdf(
-        font_config=pdf.font_config()
-    )
-
-
 @require_http_methods(["GET", "HEAD"])
 @portal_view
 def portal_ticket_pdf(request, registration: Registration):
@@ -299,7 +265,7 @@ def portal_ticket_pdf(request, registration: Registration):
     ticket = registration.ticket
     context = _portal_context(request, registration)
     context.update({"ticket": ticket, "qr_uri": qr_data_uri(ticket)})
-    pdf = _render_pdf("attendance/ticket_a6.html", context)
+    pdf = render_pdf("attendance/ticket_a6.html", context)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tiket-{registration.event.slug}-{registration.public_id}.pdf"'
     return response

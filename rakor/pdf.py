@@ -13,10 +13,17 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 
-class RefusedURL(ValueError):
-    pass
+def _fatal_base():
+    from weasyprint.urls import FatalURLFetchingError
+
+    return FatalURLFetchingError
+
+
+class RefusedURL(_fatal_base()):
+    """A document asked for something other than our own files: rendering stops and says which URL."""
 
 
 def _static_path(url: str) -> Path | None:
@@ -34,17 +41,21 @@ def _static_path(url: str) -> Path | None:
     return None
 
 
-def url_fetcher(url: str, timeout=10, ssl_context=None):
-    """Serve data: URIs and our own static/media files; refuse everything else."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+class OwnFilesFetcher(URLFetcher):
+    """Serves data: URIs and our own static/media files from disk; refuses everything else.
 
-        return default_url_fetcher(url)
-    path = _static_path(url)
-    if path is None:
-        raise RefusedURL(f"URL not allowed in documents: {url}")
-    mime, _ = mimetypes.guess_type(str(path))
-    return {"string": path.read_bytes(), "mime_type": mime or "application/octet-stream", "redirected_url": url}
+    No network, no file:// — a template cannot make the server read or fetch anything
+    but the project's own assets.
+    """
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = _static_path(url)
+        if path is None:
+            raise RefusedURL(f"URL not allowed in documents: {url}")
+        mime, _ = mimetypes.guess_type(str(path))
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
 
 
 _font_config = None
@@ -64,6 +75,6 @@ def render_pdf(template: str, context: dict, *, stylesheets: list | None = None)
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    return HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=url_fetcher).write_pdf(
+    return HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=OwnFilesFetcher()).write_pdf(
         font_config=font_config(), stylesheets=stylesheets
     )
