@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from rakor.models import Event, Unit
+from rakor.roles import can_manage_unit
 
 from .identity import gender_from_nip, normalise_whatsapp, validate_nip, validate_pppk
 from .models import DataRequest, Participant, Registration, RegistrationDay, UnitQuota
@@ -83,11 +84,13 @@ def participant_find(data: ParticipantData) -> Participant | None:
 _PARTICIPANT_FIELDS = ("full_name", "id_kind", "id_number", "position", "rank", "unit", "email", "whatsapp", "gender")
 
 
-def participant_upsert(*, data: ParticipantData) -> Participant:
+def participant_upsert(*, data: ParticipantData, overwrite: bool = True) -> Participant:
     """Create the participant or update the one with the same NIP/number or e-mail.
 
     One participant per identity number across events. Fields left blank in `data`
-    never blank out what is stored.
+    never blank out what is stored. With ``overwrite=False`` (a stranger typing a
+    known NIP: self-registration, a coordinator of another unit) only empty fields
+    are filled, so nobody can take over someone else's contact details or unit.
     """
     data = data.cleaned()
     with transaction.atomic():
@@ -97,9 +100,11 @@ def participant_upsert(*, data: ParticipantData) -> Participant:
         changed = []
         for field in _PARTICIPANT_FIELDS:
             value = getattr(data, field)
-            if value not in ("", None) and getattr(participant, field) != value:
-                setattr(participant, field, value)
-                changed.append(field)
+            current = getattr(participant, field)
+            if value in ("", None) or current == value or (not overwrite and current not in ("", None)):
+                continue
+            setattr(participant, field, value)
+            changed.append(field)
         if changed:
             participant.save(update_fields=changed + ["updated_at"])
         return participant
@@ -221,7 +226,12 @@ def registration_create(
                 ), code="duplicate")},
             )
         _check_seats(event=event, unit=data.unit, days=days)
-        participant = participant_upsert(data=data)
+        # Organisers and imports correct a person's record; anyone else may only fill gaps
+        # in the record of someone they do not manage.
+        trusted = channel in (Registration.Channel.ORGANISER, Registration.Channel.IMPORT) or (
+            channel == Registration.Channel.COORDINATOR and participant is not None and can_manage_unit(by, participant.unit)
+        )
+        participant = participant_upsert(data=data, overwrite=participant is None or trusted)
         status = Registration.Status.PENDING if event.requires_approval else Registration.Status.APPROVED
         try:
             with transaction.atomic():

@@ -125,6 +125,28 @@ def _registered_message(registration: Registration) -> str:
              "salin dan simpan baik-baik.")
 
 
+def _submitted_contact_is_on_record(submitted, participant) -> bool:
+    return bool((submitted.email and submitted.email == participant.email)
+                or (submitted.whatsapp and submitted.whatsapp == participant.whatsapp))
+
+
+def _mask(contact: str) -> str:
+    if "@" in contact:
+        name, domain = contact.split("@", 1)
+        return f"{name[:2]}***@{domain}"
+    return f"{contact[:5]}****{contact[-3:]}" if len(contact) > 8 else "****"
+
+
+def _known_person_message(participant) -> str:
+    contact = participant.email or participant.whatsapp
+    if contact:
+        return _("Pendaftaran Anda tersimpan. NIP ini sudah tercatat dengan kontak lain, jadi demi keamanan tautan "
+                 "portal dan tiket hanya dikirim ke kontak yang tercatat (%(contact)s). Bila kontak itu tidak lagi "
+                 "Anda gunakan, hubungi WA Layanan panitia.") % {"contact": _mask(contact)}
+    return _("Pendaftaran Anda tersimpan. NIP ini sudah tercatat sebelumnya, jadi demi keamanan tautan portal tidak "
+             "ditampilkan di sini. Hubungi WA Layanan panitia untuk menerimanya.")
+
+
 def _with_unit_tree_version(events):
     """Annotate ``unit_tree_version``: changes when a unit is added or removed, so the cached
     form shows it at once (a rename shows within a minute). Same round trip as the event."""
@@ -169,6 +191,11 @@ def register(request, slug: str):
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
+                if not _submitted_contact_is_on_record(form.participant_data(), registration.participant):
+                    # Someone typed a NIP we already know, with other contact details: the link
+                    # (and the ticket behind it) goes only to the contact on record.
+                    messages.info(request, _known_person_message(registration.participant))
+                    return redirect("attendance:event_detail", slug=event.slug)
                 messages.success(request, _registered_message(registration), extra_tags="registered")
                 return redirect("attendance:portal", secret=registration.portal_secret)
     else:

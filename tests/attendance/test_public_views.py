@@ -338,3 +338,29 @@ def test_cached_form_follows_the_language(client, event, unit):
     text = client.get(register_url(event)).content.decode()
     assert '<html lang="en">' in text
     assert 'id="id_full_name"' in text
+
+
+def test_known_nip_with_other_contact_does_not_reveal_the_portal(client, django_capture_on_commit_callbacks):
+    """Typing someone else's NIP must not hand over their ticket: the link goes to the contact on record."""
+    from attendance.models import Participant, Registration
+    from tests.factories import EventFactory, ParticipantFactory, UnitFactory
+
+    unit = UnitFactory()
+    owner = ParticipantFactory(unit=unit, email="pemilik@kemenag.go.id", whatsapp="+6281234567890")
+    event = EventFactory()
+    data = {"full_name": "Orang Lain", "id_kind": "nip", "id_number": owner.id_number, "unit": unit.pk,
+            "email": "penyusup@contoh.id", "whatsapp": "", "consent": "on",
+            **{f"day_{i}": "online" for i in range(len(event.days))}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/e/{event.slug}/register/", data, follow=True)
+    registration = Registration.objects.get(event=event)
+    assert registration.portal_secret not in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/e/{event.slug}/"
+    assert [str(m) for m in response.context["messages"]] == [
+        "Pendaftaran Anda tersimpan. NIP ini sudah tercatat dengan kontak lain, jadi demi keamanan tautan portal dan "
+        "tiket hanya dikirim ke kontak yang tercatat (pe***@kemenag.go.id). Bila kontak itu tidak lagi Anda gunakan, "
+        "hubungi WA Layanan panitia."]
+    assert Participant.objects.get().email == "pemilik@kemenag.go.id"
+    from django.core import mail
+
+    assert [m.to for m in mail.outbox] == [["pemilik@kemenag.go.id"]]

@@ -40,7 +40,8 @@ def district(kanwil):
 
 
 def person(unit, name="Ahmad Fauzi", nip=None, **kwargs):
-    return ParticipantData(full_name=name, unit=unit, id_number=nip or valid_nip(), whatsapp="081234567890", **kwargs)
+    kwargs.setdefault("whatsapp", "081234567890")
+    return ParticipantData(full_name=name, unit=unit, id_number=nip or valid_nip(), **kwargs)
 
 
 def register(event, unit, days=None, **kwargs):
@@ -74,7 +75,7 @@ def test_one_participant_per_nip_across_events(kanwil):
     a = register(first, kanwil, data=person(kanwil, nip=nip, email="ahmad@kemenag.go.id", position="Kabag TU"),
                  days={first.start_date: ON})
     b = register(second, kanwil, data=person(kanwil, nip=nip, position="Kepala Kantor Wilayah"),
-                 days={second.start_date: ON})
+                 days={second.start_date: ON}, by=coordinator(kanwil))
     assert Participant.objects.count() == 1
     assert a.participant_id == b.participant_id
     b.participant.refresh_from_db()
@@ -341,3 +342,20 @@ def test_two_coordinators_racing_for_the_last_seat(postgres_only):
         "terpakai. Pilih daring untuk hari itu atau hubungi panitia.",
     ]
     assert Registration.objects.filter(event=event, days__date=D1, days__mode=IN).count() == 2
+
+
+def test_a_stranger_typing_a_known_nip_cannot_take_over_the_record(kanwil):
+    """Self-registration (or a coordinator of another unit) only fills gaps in an existing record."""
+    first, second, third = EventFactory(), EventFactory(), EventFactory()
+    other_kanwil = UnitFactory()
+    nip = valid_nip()
+    register(first, kanwil, data=person(kanwil, nip=nip, email="ahmad@kemenag.go.id", position="Kabag TU"),
+             days={first.start_date: ON})
+    services.registration_create(
+        event=second, data=person(other_kanwil, nip=nip, email="penyusup@contoh.id", whatsapp="081299990000",
+                                  position="Jabatan Palsu"),
+        days={second.start_date: ON}, channel=Registration.Channel.SELF)
+    register(third, other_kanwil, data=person(other_kanwil, nip=nip, email="lain@contoh.id"),
+             days={third.start_date: ON}, by=coordinator(other_kanwil))
+    p = Participant.objects.get()
+    assert (p.email, p.whatsapp, p.position, p.unit) == ("ahmad@kemenag.go.id", "+6281234567890", "Kabag TU", kanwil)
