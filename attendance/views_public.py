@@ -37,7 +37,7 @@ from .forms import RegistrationForm, apply_errors
 from .identity import wa_link
 from .models import DataRequest, Registration
 from .ratelimit import portal_guess_blocked, portal_guess_record_miss
-from .selectors import registration_for_ticket_secret
+from .selectors import checkins_for_registration, registration_for_ticket_secret
 
 # ---------------------------------------------------------------- helpers
 
@@ -260,6 +260,7 @@ def _portal_context(request, registration: Registration) -> dict:
 @portal_view
 def portal(request, registration: Registration):
     context = _portal_context(request, registration)
+    context["my_checkins"] = checkins_for_registration(registration)
     if _ticket_available(registration):
         ticket = registration.ticket
         context.update({"ticket": ticket, "qr_svg": mark_safe(qr_svg(ticket))})

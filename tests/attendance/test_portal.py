@@ -236,5 +236,24 @@ def test_anonymised_participant_link_stops_working(client, registration):
 
 
 def test_portal_queries_are_constant(client, registration, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    # registration (with person and unit), its days, its check-ins: whatever their number.
+    with django_assert_num_queries(3):
         client.get(registration.portal_path)
+
+
+def test_portal_lists_my_own_checkins_only(client):
+    import datetime as dt
+    import uuid
+
+    from attendance.checkin import checkin_perform
+    from tests.factories import RegistrationFactory
+
+    mine = RegistrationFactory()
+    other = RegistrationFactory(event=mine.event)
+    for reg, hour in ((mine, 8), (other, 9)):
+        checkin_perform(event=reg.event, ticket=reg.ticket, nonce=uuid.uuid4(),
+                        scanned_at=dt.datetime.combine(reg.event.days[0], dt.time(hour, 5), tzinfo=reg.event.tz))
+    html = client.get(f"/t/{mine.portal_secret}/").content.decode()
+    assert "Kehadiran saya" in html
+    assert "08:05" in html
+    assert "09:05" not in html
