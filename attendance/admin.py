@@ -284,8 +284,10 @@ class RegistrationAdmin(OrganiserAdmin):
             by_event.setdefault(event_id, []).append(pk)
         for event in Event.objects.filter(pk__in=list(by_event)):
             queued += import_send_links(event=event, registration_ids=by_event[event.pk])
-        self.message_user(request, _("Tautan portal dikirim ke %(n)d peserta yang aktif dan memiliki e-mail.")
-                          % {"n": queued}, messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "Tautan portal dikirim ke %(n)d peserta yang aktif dan memiliki e-mail.",
+            "Tautan portal dikirim ke %(n)d peserta yang aktif dan memiliki e-mail.", queued) % {"n": queued},
+            messages.SUCCESS)
 
     # -- single registration: approve / reject / cancel from its page
 
@@ -494,4 +496,5 @@ class DataRequestAdmin(OrganiserAdmin):
             return
         n = queryset.filter(status=DataRequest.Status.OPEN).update(
             status=DataRequest.Status.REFUSED, handled_at=timezone.now(), handled_by=request.user)
-        self.message_user(request, _("%(n)d permintaan ditandai ditolak.") % {"n": n}, messages.SUCCESS)
+        self.message_user(request, ngettext("%(n)d permintaan ditandai ditolak.", "%(n)d permintaan ditandai ditolak.", n)
+                          % {"n": n}, messages.SUCCESS)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rakor.models import Event, Unit
 from rakor.signing import sign_ticket
@@ -53,7 +54,7 @@ class Participant(models.Model):
     class Meta:
         ordering = ["full_name"]
         verbose_name = _("peserta")
-        verbose_name_plural = _("peserta")
+        verbose_name_plural = pgettext_lazy("jamak", "peserta")
         constraints = [
             models.UniqueConstraint(
                 fields=["id_kind", "id_number"], condition=~Q(id_number=""), name="participant_unique_id_number"
@@ -120,7 +121,7 @@ class Registration(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("pendaftaran")
-        verbose_name_plural = _("pendaftaran")
+        verbose_name_plural = pgettext_lazy("jamak", "pendaftaran")
         constraints = [
             models.UniqueConstraint(fields=["event", "participant"], name="registration_once_per_event"),
         ]
@@ -175,7 +176,7 @@ class UnitQuota(models.Model):
 
     class Meta:
         verbose_name = _("kuota unit")
-        verbose_name_plural = _("kuota unit")
+        verbose_name_plural = pgettext_lazy("jamak", "kuota unit")
         constraints = [models.UniqueConstraint(fields=["event", "unit"], name="quota_once_per_unit")]
 
     def __str__(self) -> str:
@@ -202,7 +203,7 @@ class DataRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("permintaan penghapusan data")
-        verbose_name_plural = _("permintaan penghapusan data")
+        verbose_name_plural = pgettext_lazy("jamak", "permintaan penghapusan data")
 
 
 def new_device_token() -> str:
@@ -225,7 +226,7 @@ class ScannerDevice(models.Model):
     class Meta:
         ordering = ["event", "name"]
         verbose_name = _("perangkat pemindai")
-        verbose_name_plural = _("perangkat pemindai")
+        verbose_name_plural = pgettext_lazy("jamak", "perangkat pemindai")
 
     def __str__(self) -> str:
         return self.name
@@ -252,7 +253,7 @@ class CheckInWindow(models.Model):
     class Meta:
         ordering = ["event", "date"]
         verbose_name = _("jam registrasi")
-        verbose_name_plural = _("jam registrasi")
+        verbose_name_plural = pgettext_lazy("jamak", "jam registrasi")
         constraints = [models.UniqueConstraint(fields=["event", "date"], name="checkin_window_once_per_day")]
 
     def __str__(self) -> str:
@@ -266,8 +267,8 @@ class CheckIn(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ENTRY = "entry", _("Masuk")
-        EXIT = "exit", _("Keluar")
+        ENTRY = "entry", pgettext_lazy("jenis presensi", "Masuk")
+        EXIT = "exit", pgettext_lazy("jenis presensi", "Keluar")
 
     class Method(models.TextChoices):
         CAMERA = "camera", _("Kamera")
@@ -311,7 +312,7 @@ class CheckIn(models.Model):
     class Meta:
         ordering = ["-scanned_at"]
         verbose_name = _("presensi")
-        verbose_name_plural = _("presensi")
+        verbose_name_plural = pgettext_lazy("jamak", "presensi")
         constraints = [
             # The database itself refuses a second accepted entry for a person on a day.
             models.UniqueConstraint(

@@ -50,7 +50,7 @@ def scanner_messages() -> dict[str, str]:
         "synced": _("{n} pindaian luring terkirim ke server."),
         "sync_failed": _("Pengiriman antrean gagal; dicoba lagi otomatis."),
         "conflict": _("Konflik: {name} sudah diloloskan di {gate} pukul {time}. Kedua pindaian dicatat, dihitung sekali."),
-        "differs": _("{name}: diterima saat luring, tetapi server menjawab \u201c{result}\u201d."),
+        "differs": _("{name}: diterima saat luring, tetapi server menjawab “{result}”."),
         "rejected_item": _("Pindaian {time} tidak dapat dicatat server: {error}"),
         "bundle_ok": _("Data luring: {n} peserta luring, diperbarui {time}"),
         "bundle_missing": _("Data luring belum diunduh."),

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitQuerySet(models.QuerySet):
@@ -46,7 +47,7 @@ class Unit(models.Model):
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name = _("unit kerja")
-        verbose_name_plural = _("unit kerja")
+        verbose_name_plural = pgettext_lazy("jamak", "unit kerja")
 
     def __str__(self) -> str:
         return self.name
@@ -114,7 +115,7 @@ class Event(models.Model):
     class Meta:
         ordering = ["-start_date"]
         verbose_name = _("acara")
-        verbose_name_plural = _("acara")
+        verbose_name_plural = pgettext_lazy("jamak", "acara")
 
     def __str__(self) -> str:
         return self.name
@@ -164,7 +165,7 @@ class StaffProfile(models.Model):
 
     class Meta:
         verbose_name = _("profil petugas")
-        verbose_name_plural = _("profil petugas")
+        verbose_name_plural = pgettext_lazy("jamak", "profil petugas")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.unit}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rakor.models import Event, Unit
 
@@ -53,7 +54,7 @@ class Session(models.Model):
     class Meta:
         ordering = ["start", "title"]
         verbose_name = _("sesi")
-        verbose_name_plural = _("sesi")
+        verbose_name_plural = pgettext_lazy("jamak", "sesi")
 
     def __str__(self) -> str:
         return self.title

@@ -276,7 +276,8 @@ def test_portal_in_english_and_in_indonesian(client, event):
     registration = RegistrationFactory(event=event, participant=participant,
                                        modes=[RegistrationDay.Mode.IN_PERSON, RegistrationDay.Mode.ONLINE])
 
-    english = client.get(registration.portal_path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"  # what the language switch sets
+    english = client.get(registration.portal_path).content.decode()
     assert '<html lang="en">' in english
     assert 'Registration status: <span class="badge">Approved</span>' in english
     assert "Your registration has been approved. Show the QR code below to the registration desk officer " \
@@ -288,9 +289,17 @@ def test_portal_in_english_and_in_indonesian(client, event):
     assert "Download ticket (PDF, A6)" in english
     assert "Pendaftaran Anda disetujui" not in english
 
-    indonesian = client.get(registration.portal_path, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    client.cookies["django_language"] = "id"
+    indonesian = client.get(registration.portal_path).content.decode()
     assert 'Status pendaftaran: <span class="badge">Disetujui</span>' in indonesian
     assert "<dt>Peran</dt><dd>Peserta</dd>" in indonesian
     assert "<span>Kamis, 21 November 2030</span> <strong class=\"mode-in_person\">Luring (hadir di tempat)" \
            "</strong>" in indonesian
     assert "Your registration" not in indonesian
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_indonesian_until_the_switch(client, event):
+    """The default is Bahasa Indonesia whatever the phone's language; only the switch changes it."""
+    html = client.get(f"/e/{event.slug}/register/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="id">' in html
