@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,18 @@ class DeviceUser(AnonymousUser):
         return True
 
 
+# A desk scans every few seconds per device: the device (and its event) is kept in
+# memory for a few seconds instead of a query per scan. Revoking clears it in the
+# process that revoked; other server processes refuse the token within
+# DEVICE_CACHE_SECONDS.
+DEVICE_CACHE_SECONDS = 5
+_devices: dict[str, tuple[float, ScannerDevice]] = {}
+
+
+def forget_devices() -> None:
+    _devices.clear()
+
+
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Device"
 
@@ -31,15 +45,19 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Token perangkat tidak valid."))
-        token = header[1].decode(errors="replace")
-        device = (
-            ScannerDevice.objects.select_related("event").filter(token_hash=ScannerDevice.hash_token(token)).first()
-        )
+        token_hash = ScannerDevice.hash_token(header[1].decode(errors="replace"))
+        cached = _devices.get(token_hash)
+        if cached is not None and cached[0] > time.monotonic():
+            device = cached[1]
+        else:
+            device = ScannerDevice.objects.select_related("event").filter(token_hash=token_hash).first()
+            if device is not None and device.is_active:
+                _devices[token_hash] = (time.monotonic() + DEVICE_CACHE_SECONDS, device)
+                now = timezone.now()
+                if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
+                    ScannerDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
         if device is None or not device.is_active:
             raise exceptions.AuthenticationFailed(_("Token perangkat tidak dikenal atau sudah dicabut."))
-        now = timezone.now()
-        if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
-            ScannerDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
         return DeviceUser(device), device
 
     def authenticate_header(self, request):

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -117,7 +117,7 @@ def checkin_perform(
     else:
         refusal, lookup, registration = _check_signature(event, ticket)
     # The nonce is not looked up first: a replay is rare, and the unique index on
-    # CheckIn.nonce turns it into an IntegrityError below, answered from the first row.
+    # CheckIn.nonce makes the insert below write nothing for it; the first row answers.
     try:
         with transaction.atomic():
             if refusal is None:
@@ -127,27 +127,24 @@ def checkin_perform(
             result, first, conflict = refusal, None, False
             if result is None:
                 result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline)
-            row = dict(
-                event=event, registration=registration, ticket_text=(ticket or "")[:200], kind=kind,
-                day=day if session is None else session.day, session=session, method=method, device=device,
-                operator=operator, gate=device.name if device is not None else "", scanned_at=scanned_at,
-                nonce=nonce, offline=offline,
-            )
-            if result == Result.OK and kind == CheckIn.Kind.ENTRY:
-                # Most scans are a first entry: try it, and let the partial unique index
-                # (one accepted entry per day/session) say when it is not.
-                try:
-                    with transaction.atomic():
-                        checkin = CheckIn.objects.create(**row, result=result)
-                except IntegrityError:
-                    first = _first_entry(registration, day, session)
-                    if first is None:
-                        raise  # not an entry conflict: the nonce was used already
+            row = {
+                "event": event, "registration": registration, "ticket_text": (ticket or "")[:200], "kind": kind,
+                "day": day if session is None else session.day, "session": session, "method": method,
+                "device": device, "operator": operator, "gate": device.name if device is not None else "",
+                "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": nonce, "offline": offline,
+                "result": result, "conflict": conflict,
+            }
+            checkin = _insert(row)
+            if checkin is None and result == Result.OK and kind == CheckIn.Kind.ENTRY:
+                # Most scans are a first entry, so it is tried first; the partial unique
+                # index (one accepted entry per day/session) says when it is not.
+                first = _first_entry(registration, day, session)
+                if first is not None:
                     result, conflict = Result.ALREADY, offline
-                    checkin = CheckIn.objects.create(**row, result=result, conflict=conflict)
-            else:
-                checkin = CheckIn.objects.create(**row, result=result, conflict=conflict)
-    except IntegrityError:
+                    checkin = _insert({**row, "result": result, "conflict": conflict})
+            if checkin is None:
+                raise _NonceUsed
+    except (_NonceUsed, IntegrityError):
         replay = _replay(nonce)
         if replay is not None:
             return replay
@@ -159,6 +156,44 @@ def checkin_perform(
     if result == Result.OK or conflict:
         transaction.on_commit(lambda: _broadcast(checkin))
     return outcome
+
+
+class _NonceUsed(Exception):
+    """The insert wrote nothing because this nonce is already recorded."""
+
+
+_insert_sql: dict[str, str] = {}
+
+
+def _insert(row: dict) -> CheckIn | None:
+    """Record a scan: ``INSERT … ON CONFLICT DO NOTHING RETURNING id``; None when a unique index refused it.
+
+    Hand-written because this is the hottest statement of the system (the check-in
+    benchmark in docs/benchmarks.md): no savepoint, no IntegrityError round trip, no
+    ORM compilation per scan. Values are prepared by the model's own fields, so the
+    SQL is right on SQLite and PostgreSQL alike.
+    """
+    fields = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+    sql = _insert_sql.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql = _insert_sql[connection.vendor] = (
+            f"INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {qn(CheckIn._meta.pk.column)}"
+        )
+    params = [f.get_db_prep_save(f.to_python(row[f.name]) if f.name not in _FK_NAMES else getattr(row[f.name], "pk", None),
+                                 connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    checkin = CheckIn(pk=inserted[0], **row)
+    checkin._state.adding, checkin._state.db = False, connection.alias
+    return checkin
+
+
+_FK_NAMES = {f.name for f in CheckIn._meta.concrete_fields if f.is_relation}
 
 
 def _check_signature(event: Event, ticket: str):

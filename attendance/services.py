@@ -422,4 +422,7 @@ def device_revoke(*, device, by=None):
             device.revoked_at = timezone.now()
             device.save(update_fields=["revoked_at"])
             log.info("scanner device %s (%s) revoked by %s", device.pk, device.token_prefix, getattr(by, "pk", None))
+            from .authentication import forget_devices
+
+            forget_devices()  # harmless if this rolls back: the next scan just reads the device again
     return device

@@ -39,9 +39,12 @@ def _fresh_process_caches():
     """Per-process caches keyed by primary keys that a rolled-back test may reuse."""
     from django.core.cache import cache
 
+    from attendance.authentication import forget_devices
     from attendance.checkin import _window_cache
 
     _window_cache.clear()
+    forget_devices()
     cache.clear()
     yield
     _window_cache.clear()
+    forget_devices()
