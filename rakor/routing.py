@@ -3,7 +3,9 @@
 from django.urls import path
 
 from attendance.consumers import DashboardConsumer
+from sessions_app.consumers import SessionStatusConsumer
 
 websocket_urlpatterns: list = [
     path("ws/events/<slug:event>/dashboard/", DashboardConsumer.as_asgi()),
+    path("ws/events/<slug:event>/sessions/", SessionStatusConsumer.as_asgi()),
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("rakor.api_urls")),
+    path("", include("sessions_app.urls_live")),
     path("", include("attendance.urls")),
 ]
 if settings.DEBUG:
