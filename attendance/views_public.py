@@ -209,7 +209,36 @@ def register(request, slug: str):
         "unit_options": SimpleLazyObject(lambda: unit_options_html(form.fields["unit"].choices, form["unit"].value())),
         "nip_messages": nip_js_messages(),
     })
+    if request.method == "GET" and _first_visit(request):
+        return _cached_page(request, "attendance/public/register.html", context,
+                            key=f"{event.slug}:{event.unit_tree_version}:{state}")
     return render(request, "attendance/public/register.html", context)
+
+
+# The whole empty page, per event, language and path, for visitors without cookies (a
+# phone opening the link from WhatsApp): rendering it is most of a visit's CPU. The
+# CSRF token is the one per-visitor part: the page is cached with a placeholder that
+# each response replaces with its own token.
+REGISTER_PAGE_CACHE_SECONDS = 60
+_CSRF_PLACEHOLDER = "__rakor_csrf_token__"
+
+
+def _first_visit(request) -> bool:
+    """No session, no pending messages, no language choice, no query: nothing personal on the page."""
+    return not request.GET and not any(
+        name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, "messages", settings.LANGUAGE_COOKIE_NAME))
+
+
+def _cached_page(request, template: str, context: dict, *, key: str) -> HttpResponse:
+    from django.middleware.csrf import get_token
+    from django.utils.translation import get_language
+
+    cache_key = f"rakor:page:{template}:{get_language()}:{request.path}:{key}"
+    html = cache.get(cache_key)
+    if html is None:
+        html = render(request, template, {**context, "csrf_token": _CSRF_PLACEHOLDER}).content.decode()
+        cache.set(cache_key, html, REGISTER_PAGE_CACHE_SECONDS)
+    return HttpResponse(html.replace(_CSRF_PLACEHOLDER, get_token(request)))
 
 
 # ---------------------------------------------------------------- portal

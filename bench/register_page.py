@@ -27,6 +27,9 @@ SETTINGS = "bench.settings_register_bench"
 EVENT_SLUG = "rakor-bench"
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,27 +92,13 @@ def seed(env: dict) -> str:
 
 
 async def hammer(base: str, path: str, *, total: int, concurrency: int) -> dict:
-    import httpx
+    from loadclient import drive_get
 
-    latencies: list[float] = []
-    sizes: set[int] = set()
-    counter = iter(range(total))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        async def worker():
-            for _ in counter:
-                start = time.perf_counter()
-                response = await client.get(path)
-                latencies.append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    raise RuntimeError(f"{path}: HTTP {response.status_code}")
-                sizes.add(len(response.content))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100)
+    port = int(base.rsplit(":", 1)[1])
+    elapsed, latencies, sizes, errors = await drive_get(port, path, total, concurrency)
+    if errors:
+        raise RuntimeError(f"{path}: HTTP {errors[0]} ({len(errors)} errors)")
+    q = statistics.quantiles([x / 1000 for x in latencies], n=100)
     return {"n": total, "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000,
             "rps": total / elapsed, "bytes": max(sizes)}
 

@@ -364,3 +364,28 @@ def test_known_nip_with_other_contact_does_not_reveal_the_portal(client, django_
     from django.core import mail
 
     assert [m.to for m in mail.outbox] == [["pemilik@kemenag.go.id"]]
+
+
+def test_cached_register_page_gives_each_visitor_a_working_csrf_token():
+    """The page is cached for first visits; the CSRF token in it must still be each visitor's own."""
+    import re
+
+    from django.test import Client
+
+    from attendance.models import Registration
+    from tests.factories import EventFactory, UnitFactory
+
+    event, unit = EventFactory(), UnitFactory()
+    tokens = []
+    for n in range(2):
+        browser = Client(enforce_csrf_checks=True)
+        html = browser.get(f"/e/{event.slug}/register/").content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        tokens.append(token)
+        data = {"csrfmiddlewaretoken": token, "full_name": f"Peserta {n}", "id_kind": "other", "id_number": f"TAMU-{n}",
+                "unit": unit.pk, "email": f"tamu{n}@contoh.id", "consent": "on",
+                **{f"day_{i}": "online" for i in range(len(event.days))}}
+        assert browser.post(f"/e/{event.slug}/register/", data).status_code == 302
+    assert tokens[0] != tokens[1]
+    assert "__rakor_csrf_token__" not in html
+    assert Registration.objects.filter(event=event).count() == 2
