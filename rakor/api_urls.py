@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("attendance.api_urls")),
+    path("", include("sessions_app.api_urls")),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/", include("rakor.api_urls")),
     path("", include("sessions_app.urls_live")),
+    path("", include("sessions_app.urls")),
     path("", include("attendance.urls")),
 ]
 if settings.DEBUG:

@@ -58,3 +58,219 @@ def may_join_online(registration: Registration, session: Session) -> bool:
         unit_path = registration.participant.unit.path
         return any(unit_path.startswith(u.path) for u in session.allowed_units.all())
     return True
+
+
+# ---------------------------------------------------------------- agenda (event page, portal, iCal)
+
+
+def event_sessions(event):
+    """The event's sessions in agenda order, with what the agenda shows (one query, plus one for units)."""
+    return list(Session.objects.filter(event=event).prefetch_related("allowed_units").order_by("start", "title", "pk"))
+
+
+def youtube_embed_url(url: str) -> str:
+    """The privacy-enhanced embed URL of a YouTube watch/live/youtu.be link; "" for anything else."""
+    from urllib.parse import parse_qs, urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    video = ""
+    if host == "youtu.be":
+        video = parts.path.strip("/").split("/")[0]
+    elif host in ("youtube.com", "youtube-nocookie.com"):
+        if parts.path == "/watch":
+            video = (parse_qs(parts.query).get("v") or [""])[0]
+        elif parts.path.startswith(("/live/", "/embed/")):
+            video = parts.path.split("/")[2] if len(parts.path.split("/")) > 2 else ""
+    if not video or not all(c.isalnum() or c in "-_" for c in video):
+        return ""
+    return f"https://www.youtube-nocookie.com/embed/{video}"
+
+
+def personal_join_path(registration: Registration, session: Session) -> str:
+    """The participant's own join link (DESIGN.md): records attendance, then redirects."""
+    return f"/t/{registration.portal_secret}/join/{session.pk}/"
+
+
+def _may_join_preloaded(registration: Registration, session: Session, day_modes: dict, unit_path: str) -> bool:
+    """may_join_online with the registration's days and the session's units already loaded (no query)."""
+    if registration.status != Registration.Status.APPROVED or registration.ticket_revoked_at is not None:
+        return False
+    if session.event_id != registration.event_id or session.mode == Session.Mode.IN_PERSON:
+        return False
+    if not (session.meeting_url or session.stream_url):
+        return False
+    mode = day_modes.get(session.day)
+    if mode is None:
+        return False
+    if mode == RegistrationDay.Mode.IN_PERSON and session.mode != Session.Mode.ONLINE:
+        return False
+    if session.join_scope == Session.JoinScope.UNITS:
+        return any(unit_path.startswith(u.path) for u in session.allowed_units.all())
+    return True
+
+
+def agenda_context(event, *, registration: Registration | None = None, now: dt.datetime | None = None) -> dict:
+    """Everything templates/sessions_app/agenda.html needs, as ``{"agenda": {...}}``.
+
+    Days in the event's time zone, each with its sessions; the current day (today if
+    the event runs today, else its first day) is the open tab; ``now_before`` marks the
+    session the "now" line is drawn above, ``is_now`` the sessions under way. With a
+    registration, each session says whether this person may join online, their
+    personal join path, whether joining is open, and (for a stream-only session they
+    may join) the stream's embed URL. Never the meeting URL or passcode.
+    A constant number of queries: sessions, their units, and the registration's days.
+    """
+    now = now or timezone.now()
+    tz = event.tz
+    today = now.astimezone(tz).date()
+    sessions = event_sessions(event)
+    day_modes, unit_path = {}, ""
+    if registration is not None:
+        day_modes = dict(RegistrationDay.objects.filter(registration=registration).values_list("date", "mode"))
+        unit_path = registration.participant.unit.path
+    dates = list(event.days)
+    for s in sessions:
+        if s.day not in dates:
+            dates.append(s.day)
+    dates.sort()
+    by_day: dict = {d: [] for d in dates}
+    for s in sessions:
+        may = registration is not None and _may_join_preloaded(registration, s, day_modes, unit_path)
+        by_day[s.day].append({
+            "session": s, "id": s.pk, "title": s.title, "description": s.description,
+            "start": s.start.astimezone(tz), "end": s.end.astimezone(tz), "status": s.status,
+            "room": s.room, "kind": s.get_kind_display(), "kind_code": s.kind,
+            "mode": s.get_mode_display(), "mode_code": s.mode,
+            "guest_speakers": [line.strip() for line in s.guest_speakers.splitlines() if line.strip()],
+            "moderator": s.moderator_name,
+            "is_now": s.start <= now < s.end and s.status != Session.Status.ENDED,
+            "is_past": s.end <= now or s.status == Session.Status.ENDED,
+            "now_before": False,
+            "join_opens_at": join_opens_at(s).astimezone(tz),
+            "may_join": may,
+            "join_open": may and join_is_open(s, now),
+            "join_url": personal_join_path(registration, s) if may else "",
+            "stream_embed_url": youtube_embed_url(s.stream_url) if may and s.stream_url and not s.meeting_url else "",
+        })
+    current = today if today in by_day else (dates[0] if dates else None)
+    if current is not None and current == today and not any(i["is_now"] for i in by_day[today]):
+        upcoming = [i for i in by_day[today] if i["session"].start > now]
+        if upcoming:
+            upcoming[0]["now_before"] = True
+    days = [{"date": d, "sessions": by_day[d], "is_current": d == current, "is_today": d == today} for d in dates]
+    slug = event.slug
+    return {"agenda": {
+        "event": event, "time_zone": event.time_zone, "now": now.astimezone(tz), "today": today,
+        "days": days, "current_day": current, "registration": registration,
+        "ws_path": f"/ws/events/{slug}/sessions/", "poll_url": f"/api/v1/events/{slug}/sessions/",
+        "ical_url": f"/t/{registration.portal_secret}/agenda.ics" if registration is not None else f"/e/{slug}/agenda.ics",
+    }}
+
+
+def sessions_due(*, now: dt.datetime, grace_minutes: int) -> tuple[list[Session], list[Session]]:
+    """What the periodic job changes: (to set live, to end).
+
+    To go live: scheduled, its start has come, its end not yet, and nobody changed its
+    status by hand since its start (an organiser who put it back to "scheduled" wins).
+    To end: live, its end passed by ``grace_minutes``, and not set live by hand after
+    its end (a session that runs over stays live until an organiser ends it).
+    """
+    from django.db.models import F, Q
+
+    grace = dt.timedelta(minutes=grace_minutes)
+    to_live = list(Session.objects.filter(status=Session.Status.SCHEDULED, start__lte=now, end__gt=now)
+                   .filter(Q(status_changed_at__isnull=True) | Q(status_changed_at__lt=F("start")))
+                   .select_related("event").order_by("start", "pk"))
+    to_end = list(Session.objects.filter(status=Session.Status.LIVE, end__lte=now - grace)
+                  .filter(Q(status_changed_at__isnull=True) | Q(status_changed_at__lt=F("end")))
+                  .select_related("event").order_by("end", "pk"))
+    return to_live, to_end
+
+
+# ---------------------------------------------------------------- personal join, minutes attended online (issue 4, items 4 and 6)
+
+
+class JoinRefusal:
+    """Why a registration may not join a session online (the waiting page says it in words)."""
+
+    REVOKED = "revoked"
+    NOT_APPROVED = "not_approved"
+    PENDING = "pending"
+    IN_PERSON_SESSION = "in_person_session"
+    NO_LINK = "no_link"
+    NOT_THAT_DAY = "not_that_day"
+    IN_PERSON_DAY = "in_person_day"
+    UNIT_NOT_ALLOWED = "unit_not_allowed"
+
+
+def session_for_join(registration: Registration, session_id: int) -> Session | None:
+    """The session of the registration's event, annotated with the registration's mode on its day: one query."""
+    from django.db.models import OuterRef, Subquery
+
+    mode = RegistrationDay.objects.filter(registration_id=registration.pk, date=OuterRef("day")).values("mode")[:1]
+    return (Session.objects.filter(pk=session_id, event_id=registration.event_id)
+            .annotate(registration_day_mode=Subquery(mode)).first())
+
+
+def join_refusal(registration: Registration, session: Session) -> str | None:
+    """The reason (a JoinRefusal code) this registration may not join online, or None when it may.
+
+    Same rules as ``may_join_online`` (tests hold the two together), but it says why,
+    and it reads the day's mode from ``session_for_join``'s annotation when present.
+    """
+    if registration.ticket_revoked_at is not None:
+        return JoinRefusal.REVOKED
+    if registration.status == Registration.Status.PENDING:
+        return JoinRefusal.PENDING
+    if registration.status != Registration.Status.APPROVED:
+        return JoinRefusal.NOT_APPROVED
+    if session.event_id != registration.event_id or session.mode == Session.Mode.IN_PERSON:
+        return JoinRefusal.IN_PERSON_SESSION
+    if not (session.meeting_url or session.stream_url):
+        return JoinRefusal.NO_LINK
+    if hasattr(session, "registration_day_mode"):
+        mode = session.registration_day_mode
+    else:
+        mode = (RegistrationDay.objects.filter(registration=registration, date=session.day)
+                .values_list("mode", flat=True).first())
+    if mode is None:
+        return JoinRefusal.NOT_THAT_DAY
+    if mode == RegistrationDay.Mode.IN_PERSON and session.mode != Session.Mode.ONLINE:
+        return JoinRefusal.IN_PERSON_DAY
+    if session.join_scope == Session.JoinScope.UNITS:
+        unit_path = registration.participant.unit.path
+        if not any(unit_path.startswith(u.path) for u in session.allowed_units.all()):
+            return JoinRefusal.UNIT_NOT_ALLOWED
+    return None
+
+
+def session_running(session: Session, now: dt.datetime | None = None) -> bool:
+    """Live, or scheduled and between its start and end: when attendance minutes accrue."""
+    now = now or timezone.now()
+    if session.status == Session.Status.LIVE:
+        return True
+    return session.status == Session.Status.SCHEDULED and session.start <= now < session.end
+
+
+def online_minutes(registration: Registration, session: Session) -> int:
+    """Minutes this registration attended this session online (heartbeats or the platform report, the larger)."""
+    from .models import OnlineAttendance
+
+    row = (OnlineAttendance.objects.filter(registration=registration, session=session)
+           .values_list("heartbeat_minutes", "report_minutes").first())
+    return max(row) if row else 0
+
+
+def online_attendance_for_session(session: Session) -> list:
+    """Who joined a session online and for how long, by name: OnlineAttendance rows with person and unit.
+
+    One query; each row has ``minutes`` (the larger of the two sources).
+    """
+    from .models import OnlineAttendance
+
+    return list(OnlineAttendance.objects.filter(session=session)
+                .select_related("registration__participant__unit")
+                .order_by("registration__participant__full_name", "pk"))
