@@ -24,6 +24,11 @@ def room_conflicts(session: Session):
 class SessionAdminForm(forms.ModelForm):
     """End after start, inside the event's days (in the event's time zone), day consistent with start."""
 
+    meeting_url = forms.URLField(label=Session._meta.get_field("meeting_url").verbose_name, max_length=500,
+                                 required=False, assume_scheme="https")
+    stream_url = forms.URLField(label=Session._meta.get_field("stream_url").verbose_name, max_length=500,
+                                required=False, assume_scheme="https")
+
     class Meta:
         model = Session
         fields = "__all__"
@@ -41,11 +46,12 @@ class SessionAdminForm(forms.ModelForm):
                 "day": formats.date_format(day, "j F Y"), "first": formats.date_format(event.start_date, "j F Y"),
                 "last": formats.date_format(event.end_date, "j F Y")})
             return cleaned
-        if day and start and start.astimezone(tz).date() != day:
+        start_on_day = not (day and start) or start.astimezone(tz).date() == day
+        if not start_on_day:
             self.add_error("start", _("Waktu mulai (%(when)s, %(tz)s) tidak jatuh pada hari sesi (%(day)s).") % {
                 "when": formats.date_format(start.astimezone(tz), "j F Y H:i"), "tz": event.time_zone,
                 "day": formats.date_format(day, "j F Y")})
-        if day and start and end and end > start:
+        if start_on_day and day and start and end and end > start:
             last_moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
             if end > last_moment:
                 self.add_error("end", _("Sesi harus selesai pada hari yang sama (%(day)s, zona waktu %(tz)s).") % {
