@@ -1,0 +1,210 @@
+"""Organisers' pages for online attendance: who joined a session and for how long, and the
+meeting platform's report (Zoom CSV) with its unmatched lines to resolve by hand.
+
+Organisers only (rakor.roles through attendance's ``organiser_only``): anonymous
+visitors go to the login page, other signed-in users get 403.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from attendance.models import Registration
+from attendance.views_organiser import organiser_only
+from rakor.models import Event
+
+from . import selectors, services
+from .models import MeetingReport, MeetingReportRow, Session
+
+MAX_REPORT_BYTES = 5 * 1024 * 1024
+
+
+class ReportUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Laporan peserta Zoom (CSV)"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > MAX_REPORT_BYTES:
+            raise ValidationError(_("Berkas terlalu besar (maksimal 5 MB)."))
+        if not f.name.lower().endswith(".csv"):
+            raise ValidationError(_("Unggah berkas CSV dari laporan peserta Zoom (Reports → Usage → Participants)."))
+        return f
+
+
+def _session(event_slug: str, session_id: int) -> Session:
+    return get_object_or_404(Session.objects.select_related("event"), pk=session_id, event__slug=event_slug)
+
+
+def _local(value, tz):
+    return timezone.localtime(value, tz) if value else None
+
+
+def _attendance_rows(session: Session) -> list[dict]:
+    tz = session.event.tz
+    rows = []
+    for oa in selectors.online_attendance_for_session(session):
+        p = oa.registration.participant
+        rows.append({"name": p.full_name, "nip": p.nip, "position": p.position, "unit": p.unit.name,
+                     "first_joined_at": _local(oa.first_joined_at, tz), "heartbeat_minutes": oa.heartbeat_minutes,
+                     "report_minutes": oa.report_minutes, "minutes": oa.minutes})
+    return rows
+
+
+@organiser_only
+def session_attendance(request, event: str, session_id: int):
+    """Who joined a session online and for how long (heartbeats and the platform report)."""
+    session = _session(event, session_id)
+    rows = _attendance_rows(session)
+    return render(request, "sessions_app/reports/attendance.html", {
+        "event": session.event, "session": session, "rows": rows, "nav": "online",
+        "start": _local(session.start, session.event.tz), "end": _local(session.end, session.event.tz),
+        "reports": MeetingReport.objects.filter(session=session).order_by("-uploaded_at", "-pk")[:10],
+        "total_minutes": sum(r["minutes"] for r in rows),
+    })
+
+
+@organiser_only
+def session_attendance_xlsx(request, event: str, session_id: int):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    session = _session(event, session_id)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Kehadiran daring")[:31]
+    ws.append([session.event.name])
+    ws.append([session.title, timezone.localtime(session.start, session.event.tz).strftime("%d-%m-%Y %H:%M"),
+               timezone.localtime(session.end, session.event.tz).strftime("%H:%M")])
+    ws.append([])
+    header = [_("No."), _("Nama"), _("NIP"), _("Jabatan"), _("Unit kerja"), _("Pertama bergabung"),
+              _("Menit (detak portal)"), _("Menit (laporan platform rapat)"), _("Menit dihitung")]
+    ws.append(header)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for i, r in enumerate(_attendance_rows(session), 1):
+        joined = r["first_joined_at"].replace(tzinfo=None) if r["first_joined_at"] else None
+        ws.append([i, r["name"], r["nip"], r["position"], r["unit"], joined, r["heartbeat_minutes"],
+                   r["report_minutes"], r["minutes"]])
+        if joined:
+            ws.cell(ws.max_row, 6).number_format = "dd-mm-yyyy hh:mm"
+    for column, width in zip("ABCDEFGHI", (5, 36, 20, 28, 40, 18, 12, 12, 12)):
+        ws.column_dimensions[column].width = width
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(out.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="kehadiran-daring-{session.event.slug}-{session.pk}.xlsx"'
+    return response
+
+
+@organiser_only
+@require_http_methods(["GET", "POST"])
+def report_upload(request, event: str, session_id: int):
+    session = _session(event, session_id)
+    form = ReportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        try:
+            report = services.meeting_report_import(session=session, filename=f.name, data=f.read(), by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            messages.success(request, _("Laporan %(file)s tersimpan: %(n)s baris.") % {
+                "file": report.filename, "n": report.rows_total})
+            return redirect("sessions_join:report_detail", event=session.event.slug, report_id=report.pk)
+    return render(request, "sessions_app/reports/upload.html", {
+        "event": session.event, "session": session, "form": form, "nav": "online",
+        "reports": MeetingReport.objects.filter(session=session).order_by("-uploaded_at", "-pk"),
+    })
+
+
+def _report(event: str, report_id: int) -> MeetingReport:
+    return get_object_or_404(MeetingReport.objects.select_related("session__event"), pk=report_id,
+                             session__event__slug=event)
+
+
+@organiser_only
+def report_detail(request, event: str, report_id: int):
+    report = _report(event, report_id)
+    session = report.session
+    tz = session.event.tz
+    rows = list(report.rows.select_related("registration__participant__unit"))
+    for row in rows:
+        row.joined_local, row.left_local = _local(row.joined_at, tz), _local(row.left_at, tz)
+    counts = {status: 0 for status in MeetingReportRow.Status.values}
+    for row in rows:
+        counts[row.status] += 1
+    newest = MeetingReport.objects.filter(session=session).order_by("-uploaded_at", "-pk").values_list("pk", flat=True).first()
+    return render(request, "sessions_app/reports/detail.html", {
+        "event": session.event, "session": session, "report": report, "nav": "online",
+        "to_resolve": [r for r in rows if r.status == MeetingReportRow.Status.UNMATCHED],
+        "invalid": [r for r in rows if r.status == MeetingReportRow.Status.INVALID],
+        "done": [r for r in rows if r.status in (MeetingReportRow.Status.MATCHED, MeetingReportRow.Status.RESOLVED,
+                                                 MeetingReportRow.Status.IGNORED)],
+        "counts": counts, "is_newest": newest == report.pk,
+    })
+
+
+def _candidates(event: Event, q: str):
+    q = " ".join(q.split())
+    if len(q) < 2:
+        return []
+    digits = q.replace(" ", "")
+    filters = Q(participant__full_name__icontains=q)
+    if digits.isdigit():
+        filters |= Q(participant__id_number__startswith=digits)
+    return list(Registration.objects.filter(filters, event=event).select_related("participant__unit")
+                .order_by("participant__full_name")[:25])
+
+
+@organiser_only
+@require_http_methods(["GET", "POST"])
+def row_resolve(request, event: str, report_id: int, row_id: int):
+    """Pick the registration an unmatched line belongs to (search by name or NIP within the event)."""
+    report = _report(event, report_id)
+    row = get_object_or_404(MeetingReportRow, pk=row_id, report=report)
+    if request.method == "POST":
+        registration = Registration.objects.filter(event=report.session.event, pk=request.POST.get("registration")).first()
+        if registration is None:
+            messages.error(request, _("Pilih seorang pendaftar dari hasil pencarian."))
+        else:
+            try:
+                services.meeting_report_row_resolve(row=row, registration=registration, by=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Baris %(line)s dicocokkan dengan %(name)s.") % {
+                    "line": row.line, "name": registration.participant.full_name})
+                return redirect("sessions_join:report_detail", event=event, report_id=report.pk)
+    q = request.GET.get("q", "").strip()
+    if not q and request.method == "GET":
+        from .reports import name_candidates
+
+        readings = name_candidates(row.name)
+        q = readings[0][0] if readings else ""
+    return render(request, "sessions_app/reports/resolve.html", {
+        "event": report.session.event, "session": report.session, "report": report, "row": row, "q": q,
+        "candidates": _candidates(report.session.event, q), "nav": "online",
+    })
+
+
+@organiser_only
+@require_POST
+def row_ignore(request, event: str, report_id: int, row_id: int):
+    report = _report(event, report_id)
+    row = get_object_or_404(MeetingReportRow, pk=row_id, report=report)
+    services.meeting_report_row_ignore(row=row, by=request.user)
+    messages.success(request, _("Baris %(line)s diabaikan.") % {"line": row.line})
+    return redirect("sessions_join:report_detail", event=event, report_id=report.pk)
