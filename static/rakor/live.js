@@ -94,9 +94,10 @@
   // ------------------------------------------------------------ polling fallback
   var pollTimer = null;
 
+  // "no-cache" revalidates with the ETag (a 304 when nothing changed); the server keeps the answer MAX_AGE seconds.
   function pollOnce() {
     if (!window.fetch) return;
-    fetch("/e/" + encodeURIComponent(slug) + "/sessions/status.json", {credentials: "same-origin"})
+    fetch("/e/" + encodeURIComponent(slug) + "/sessions/status.json", {credentials: "same-origin", cache: "no-cache"})
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data) applyAll(data.sessions); })
       .catch(function () {});

@@ -1,7 +1,9 @@
 """The portal's live-status socket, through the real ASGI router (origin check included)."""
 
+import asyncio
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -20,13 +22,30 @@ pytestmark = pytest.mark.django_db(transaction=True)
 MEETING_URL = "https://zoom.example/j/81234567890?pwd=rahasia"
 
 
-@pytest.fixture(autouse=True)
-async def _close_thread_connections():
-    """Close the DB connection the sync-to-async worker thread kept, so the test database can be dropped."""
-    yield
-    from django.db import connections
+def in_own_loop(test):
+    """Run an async test body on a loop of its own, in a thread of its own.
 
-    await sync_to_async(connections.close_all)()
+    pytest-asyncio cannot start a loop once Playwright's sync API (the session-wide
+    browser of tests/e2e) runs one in the main thread; a thread of our own always can.
+    The DB connection the sync-to-async worker kept is closed at the end, so the
+    test database can be dropped.
+    """
+
+    async def body():
+        try:
+            await test()
+        finally:
+            from django.db import connections
+
+            await sync_to_async(connections.close_all)()
+
+    def run():
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, body()).result(timeout=60)
+
+    run.__name__ = test.__name__
+    run.__doc__ = test.__doc__
+    return run
 
 
 def make_session(event, title="Pembukaan oleh Menteri Agama"):
@@ -72,6 +91,7 @@ async def assert_no_url(message: dict):
     assert "778899" not in text
 
 
+@in_own_loop
 async def test_socket_without_secret_is_closed_4403_and_gets_nothing():
     reg, session = await setup_online()
     comm = await socket(reg.event.slug)
@@ -83,6 +103,7 @@ async def test_socket_without_secret_is_closed_4403_and_gets_nothing():
         await comm.disconnect()
 
 
+@in_own_loop
 async def test_wrong_secret_and_unknown_event_are_told_apart():
     reg, _ = await setup_online()
     comm = await socket(reg.event.slug, secret="x" * 43)
@@ -95,6 +116,7 @@ async def test_wrong_secret_and_unknown_event_are_told_apart():
         await other.disconnect()
 
 
+@in_own_loop
 async def test_secret_of_another_event_is_refused():
     reg, _ = await setup_online()
     stranger = await database_sync_to_async(RegistrationFactory)(modes=["online"] * 3)
@@ -105,6 +127,7 @@ async def test_secret_of_another_event_is_refused():
         await comm.disconnect()
 
 
+@in_own_loop
 async def test_revoked_or_pending_registration_is_refused():
     reg, _ = await setup_online()
 
@@ -125,6 +148,7 @@ async def test_revoked_or_pending_registration_is_refused():
             await comm.disconnect()
 
 
+@in_own_loop
 async def test_participant_gets_snapshot_then_live_then_ended_without_meeting_url():
     reg, session = await setup_online()
     comm = await socket(reg.event.slug, secret=reg.portal_secret)
@@ -150,6 +174,7 @@ async def test_participant_gets_snapshot_then_live_then_ended_without_meeting_ur
         await comm.disconnect()
 
 
+@in_own_loop
 async def test_socket_of_another_event_hears_nothing():
     reg, session = await setup_online()
     other_reg, _ = await setup_online()
@@ -164,6 +189,7 @@ async def test_socket_of_another_event_hears_nothing():
         await comm.disconnect()
 
 
+@in_own_loop
 async def test_organiser_may_listen_without_a_secret():
     reg, session = await setup_online()
     user = await database_sync_to_async(organiser)()

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -68,9 +69,11 @@ def test_set_live_on_process_a_reaches_socket_on_process_b():
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "DB_POOL_MIN": "1", "DB_POOL_MAX": "4"}
 
     with uvicorn_process(env) as (port_a, _), uvicorn_process(env) as (port_b, _):
-        message = asyncio.run(listen_until_live(
-            port_b, event.slug, reg.portal_secret, session.pk,
-            lambda: post_status(port_a, event.slug, session.pk, token, "live")))
+        listening = listen_until_live(port_b, event.slug, reg.portal_secret, session.pk,
+                                      lambda: post_status(port_a, event.slug, session.pk, token, "live"))
+        # A thread of its own: Playwright's sync API may already run an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            message = pool.submit(asyncio.run, listening).result(timeout=30)
 
     assert (message["type"], message["id"], message["status"]) == ("session", session.pk, "live")
     assert "zoom.example" not in json.dumps(message)

@@ -1,0 +1,89 @@
+"""An online participant on a phone: the Join button turns on the moment the session goes live, no reload.
+
+pytest-django's live_server speaks only WSGI, so the page is served by uvicorn
+(tests/sessions_app/servers.py) from a thread of this process, sharing the test
+database and the channel layer.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from sessions_app.models import Session
+from sessions_app.services import session_set_status
+from tests.factories import EventFactory, RegistrationFactory
+from tests.sessions_app.servers import uvicorn_thread
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+OFF = re.compile(r"\bis-off\b")
+
+
+@pytest.fixture
+def server(settings):
+    settings.ROOT_URLCONF = "tests.e2e.live_page_urls"
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    with uvicorn_thread() as server:
+        yield server
+
+
+@pytest.fixture
+def online():
+    event = EventFactory(name="Rakorwas 2030")
+    reg = RegistrationFactory(event=event, modes=["online"] * 3)
+    start = timezone.now() + dt.timedelta(hours=2)  # the join window (15 min before) is not open yet
+    session = Session.objects.create(event=event, title="Pembukaan oleh Menteri Agama", day=event.days[0],
+                                     start=start, end=start + dt.timedelta(hours=2), mode=Session.Mode.HYBRID,
+                                     meeting_url="https://zoom.example/j/81234567890")
+    return reg, session
+
+
+def open_agenda(phone, server, reg, poll=20):
+    phone.goto(f"{server.url}/test-live/{reg.portal_secret}/?poll={poll}")
+    phone.evaluate("window.__notReloaded = true")
+
+
+def test_join_button_turns_on_when_live_and_shows_selesai_when_ended(phone, server, online):
+    reg, session = online
+    open_agenda(phone, server, reg)
+    item = phone.locator(f'[data-session-id="{session.pk}"]')
+    button = item.locator("a.join-button")
+    expect(phone.locator("[data-live-agenda]")).to_have_attribute("data-live-mode", "socket")
+    expect(button).to_have_class(OFF)
+    expect(button).to_have_attribute("aria-disabled", "true")
+    expect(item.locator(".session-status")).to_have_text("Terjadwal")
+
+    server.call(session_set_status, session=session, status="live")
+
+    expect(button).not_to_have_class(OFF)
+    expect(button).to_have_attribute("aria-disabled", "false")
+    expect(item.locator(".session-status")).to_have_text("Sedang berlangsung")
+    assert button.get_attribute("href") == f"/t/{reg.portal_secret}/join/{session.pk}/"
+    phone.screenshot(path="/tmp/join-live.png", full_page=True)
+
+    server.call(session_set_status, session=session, status="ended")
+
+    expect(item.locator(".session-status")).to_have_text("Selesai")
+    expect(button).to_have_class(OFF)
+    assert phone.evaluate("window.__notReloaded") is True
+    assert "zoom.example" not in phone.content()
+
+
+def test_with_websockets_blocked_polling_turns_the_button_on(phone, server, online):
+    reg, session = online
+    # An office proxy that kills every WebSocket upgrade.
+    phone.route_web_socket("**/ws/**", lambda ws: ws.close(code=1011))
+    open_agenda(phone, server, reg, poll=1)
+    button = phone.locator(f'[data-session-id="{session.pk}"] a.join-button')
+    expect(phone.locator("[data-live-agenda]")).to_have_attribute("data-live-mode", "polling")
+    expect(button).to_have_class(OFF)
+
+    server.call(session_set_status, session=session, status="live")
+
+    # The status answer may be cached up to 5 s on the server (thousands poll at once), then the next poll.
+    expect(button).not_to_have_class(OFF, timeout=15_000)
+    expect(phone.locator(f'[data-session-id="{session.pk}"] .session-status')).to_have_text("Sedang berlangsung")
+    assert phone.evaluate("window.__notReloaded") is True
