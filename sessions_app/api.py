@@ -96,5 +96,6 @@ class SessionStatusView(APIView):
         try:
             session = session_set_status(session=session, status=data.validated_data["status"], by=request.user)
         except DjangoValidationError as exc:
-            raise exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"status": exc.messages})
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"status": exc.messages}
+            raise exceptions.ValidationError(errors)
         return Response({"session": session_api_data(session, organiser=True)})

@@ -166,7 +166,8 @@ def agenda_context(event, *, registration: Registration | None = None, now: dt.d
         "event": event, "time_zone": event.time_zone, "now": now.astimezone(tz), "today": today,
         "days": days, "current_day": current, "registration": registration,
         "ws_path": f"/ws/events/{slug}/sessions/", "poll_url": f"/api/v1/events/{slug}/sessions/",
-        "ical_url": f"/t/{registration.portal_secret}/agenda.ics" if registration is not None else f"/e/{slug}/agenda.ics",
+        "ical_url": (f"/t/{registration.portal_secret}/agenda.ics" if registration is not None
+                     else f"/e/{slug}/agenda.ics"),
     }}
 
 
