@@ -109,9 +109,12 @@ def nip_js_messages() -> dict:
 
 
 def event_detail(request, slug: str):
+    from sessions_app.selectors import agenda_context
+
     event = _event(slug)
     return render(request, "attendance/public/event_detail.html", {
         "event": event, "help_lines": _help_lines(event), "registration_state": _registration_state(event),
+        **agenda_context(event),
     })
 
 
@@ -290,6 +293,9 @@ def _portal_context(request, registration: Registration) -> dict:
 def portal(request, registration: Registration):
     context = _portal_context(request, registration)
     context["my_checkins"] = checkins_for_registration(registration)
+    from sessions_app.selectors import agenda_context
+
+    context.update(agenda_context(registration.event, registration=registration))
     if _ticket_available(registration):
         ticket = registration.ticket
         context.update({"ticket": ticket, "qr_svg": mark_safe(qr_svg(ticket))})

@@ -235,10 +235,23 @@ def test_anonymised_participant_link_stops_working(client, registration):
     assert client.get(old).status_code == 404
 
 
-def test_portal_queries_are_constant(client, registration, django_assert_num_queries):
-    # registration (with person and unit), its days, its check-ins: whatever their number.
-    with django_assert_num_queries(3):
-        client.get(registration.portal_path)
+@pytest.mark.parametrize("n", [1, 3])
+def test_portal_queries_do_not_grow_with_sessions_or_checkins(client, n, django_assert_num_queries):
+    """registration, its days, its check-ins, the agenda (sessions, their units, days): whatever their number."""
+    import uuid
+
+    from attendance.checkin import checkin_perform
+    from tests.sessions_app.agenda_helpers import make_session
+
+    event = EventFactory(start_date=dt.date(2030, 11, 21), end_date=dt.date(2030, 11, 23))
+    reg = RegistrationFactory(event=event)
+    for i in range(n):
+        make_session(event, f"Sesi {i}", day_index=i)
+        checkin_perform(event=event, ticket=reg.ticket, nonce=uuid.uuid4(),
+                        scanned_at=dt.datetime.combine(event.days[i], dt.time(8), tzinfo=event.tz))
+    with django_assert_num_queries(6):
+        html_text = client.get(reg.portal_path).content.decode()
+    assert html_text.count('data-session-id="') == n
 
 
 def test_portal_lists_my_own_checkins_only(client):
