@@ -133,13 +133,16 @@ def reset_session(session_id: int) -> None:
 # ---------------------------------------------------------------- servers
 
 
+WS_IMPL = "auto"
+
+
 def start_server(app: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "rakor.settings", "DATABASE_URL": DATABASE_URL,
            "REDIS_URL": REDIS_URL, "ALLOWED_HOSTS": "127.0.0.1,localhost", "DEBUG": "false"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--log-level", "warning", "--no-access-log", "--backlog", "4096"],
+         "--log-level", "warning", "--no-access-log", "--backlog", "4096", "--ws", WS_IMPL],
         cwd=ROOT, env=env, preexec_fn=raise_fd_limit, start_new_session=True,
     )
     deadline = time.monotonic() + 60
@@ -167,6 +170,24 @@ def worker_rss_mb(proc: subprocess.Popen) -> list[float]:
     """Resident memory of uvicorn's worker processes (children of the master)."""
     out = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "rss="], capture_output=True, text=True).stdout
     return [int(x) / 1024 for x in out.split()]
+
+
+def worker_pids(proc: subprocess.Popen) -> list[int]:
+    out = subprocess.run(["ps", "--ppid", str(proc.pid), "-o", "pid="], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far: what the push cost, whatever else loads the machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 # ---------------------------------------------------------------- load client (one process of many)
@@ -317,8 +338,11 @@ def run(target: str, sockets: int, clients: int, info: dict) -> dict:
             warm_up(port, info)
         time.sleep(2)  # let the handshakes' CPU settle before measuring the push
         rss_connected = worker_rss_mb(proc)
+        servers, client_pids = worker_pids(proc), [p.pid for p in procs]
+        cpu0 = (cpu_seconds(servers), cpu_seconds(client_pids))
         t0, trigger_s = trigger_rakor(port, info) if target == "rakor" else trigger_baseline(info)
         time.sleep(10)
+        cpu1 = (cpu_seconds(servers), cpu_seconds(client_pids))
         delays, missed = [], 0
         for pipe in pipes:
             pipe.send("collect")
@@ -347,6 +371,7 @@ def run(target: str, sockets: int, clients: int, info: dict) -> dict:
         "max_ms": round(max(delays) * 1000) if delays else None,
         "mean_ms": round(statistics.mean(delays) * 1000) if delays else None,
         "worker_rss_mb_idle": [round(x) for x in rss_before], "worker_rss_mb_connected": [round(x) for x in rss_connected],
+        "push_cpu_s_servers": round(cpu1[0] - cpu0[0], 2), "push_cpu_s_clients": round(cpu1[1] - cpu0[1], 2),
         "loadavg_1m": round(load[0], 2), "errors": errors[:5],
     }
     print(json.dumps(result), flush=True)
@@ -358,14 +383,18 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, nargs="+", default=[5000, 10000])
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--target", nargs="+", default=["rakor", "baseline"], choices=["rakor", "baseline"])
+    parser.add_argument("--ws", default="auto", help="uvicorn's WebSocket implementation (auto, websockets, "
+                        "websockets-sansio, wsproto)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "live_push.json"))
     args = parser.parse_args()
+    global WS_IMPL
+    WS_IMPL = args.ws
     raise_fd_limit()
     os.environ["DJANGO_SETTINGS_MODULE"] = "rakor.settings"
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ["REDIS_URL"] = REDIS_URL
     info = seed()
-    print(f"machine: {os.cpu_count()} cores; load before: {os.getloadavg()}", flush=True)
+    print(f"machine: {os.cpu_count()} cores; load before: {os.getloadavg()}; --ws {WS_IMPL}", flush=True)
     results = []
     for sockets in args.sockets:
         for target in args.target:

@@ -24,8 +24,10 @@ def event_sessions_public(event_id: int) -> list[dict]:
     return [session_public_data(s) for s in Session.objects.filter(event_id=event_id).order_by("start", "title")]
 
 
-@database_sync_to_async
-def _event_and_access(slug: str, secret: str, user) -> tuple[Event | None, bool]:
+# Not thread-sensitive: a reconnect storm (thousands of phones after a network blip
+# or a deploy) runs these lookups on the executor's threads side by side instead
+# of one by one on the single shared sync thread. They touch no request state.
+def _event_and_access_sync(slug: str, secret: str, user) -> tuple[Event | None, bool]:
     event = Event.objects.filter(slug=slug).only("pk", "slug").first()
     if event is None:
         return None, False
@@ -36,6 +38,9 @@ def _event_and_access(slug: str, secret: str, user) -> tuple[Event | None, bool]
             return event, True
     # is_organiser may read the user's groups: keep it inside the sync thread.
     return event, bool(user is not None and is_organiser(user))
+
+
+_event_and_access = database_sync_to_async(_event_and_access_sync, thread_sensitive=False)
 
 
 class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
@@ -66,7 +71,7 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
         self.group = sessions_group(event.slug)
         # Join first, then read: a change committed in between arrives as a message, never lost.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        sessions = await database_sync_to_async(event_sessions_public)(event.pk)
+        sessions = await database_sync_to_async(event_sessions_public, thread_sensitive=False)(event.pk)
         await self.send_json({"type": "snapshot", "sessions": sessions})
 
     async def disconnect(self, code):

@@ -1,13 +1,15 @@
 /* Live session status on the participant portal and the event page.
  *
- * Markup (templates/sessions_app/agenda.html):
- *   <section data-live-agenda data-event="<slug>" [data-secret="<portal secret>"]
- *            [data-poll-seconds="20"] [data-label-scheduled=".." data-label-live=".." data-label-ended=".."]>
- *     <article data-session-id="12" data-status="scheduled" data-join-opens="<ISO>" data-end="<ISO>" [data-joined]>
- *       <span class="session-status">Terjadwal</span>
- *       <a class="join-button is-off" aria-disabled="true" href="/t/<secret>/join/12/">Gabung</a>
- *     </article>
- *   </section>
+ * Works on either markup:
+ *  - the agreed one:
+ *    <section data-live-agenda data-event="<slug>" [data-secret="<portal secret>"] [data-poll-seconds="20"]
+ *             [data-label-scheduled=".." data-label-live=".." data-label-ended=".."]>
+ *      <article data-session-id="12" data-status="scheduled" data-join-opens="<ISO>" data-end="<ISO>" [data-joined]>
+ *        <span class="session-status">Terjadwal</span>
+ *        <a class="join-button is-off" aria-disabled="true" href="/t/<secret>/join/12/">Gabung</a>
+ *  - templates/sessions_app/agenda.html: <section class="agenda" data-ws="/ws/events/<slug>/sessions/">, the
+ *    badge [data-status-label], the button a[data-join] (hidden while closed), [data-join-wait], [data-join-ended];
+ *    the portal secret is read from the personal join links (/t/<secret>/join/<id>/).
  *
  * Without JavaScript the links still work (the join view shows a waiting page
  * until the session opens). With it, the button turns on the moment the session
@@ -18,11 +20,20 @@
  */
 (function () {
   "use strict";
-  var root = document.querySelector("[data-live-agenda]");
+  var root = document.querySelector("[data-live-agenda]") || document.querySelector("section.agenda[data-ws]");
   if (!root) return;
 
-  var slug = root.getAttribute("data-event");
+  var slug = root.getAttribute("data-event") ||
+    ((root.getAttribute("data-ws") || "").match(/\/ws\/events\/([^/]+)\/sessions\//) || [])[1];
+  if (!slug) return;
   var secret = root.getAttribute("data-secret") || "";
+  if (!secret) {
+    var link = root.querySelector('a[href*="/join/"]');
+    var found = link && (link.getAttribute("href") || "").match(/^\/t\/([^/]+)\/join\//);
+    secret = found ? decodeURIComponent(found[1]) : "";
+  }
+  var BADGE = ".session-status, [data-status-label]";
+  var BUTTON = "a.join-button, a[data-join]";
   var pollMs = Math.max(1, parseFloat(root.getAttribute("data-poll-seconds") || "20")) * 1000;
   var openTimeoutMs = 5000;
   var HEARTBEAT_MS = 60000;
@@ -48,17 +59,23 @@
 
   function render(el) {
     var status = el.getAttribute("data-status");
-    var badge = el.querySelector(".session-status");
+    var badge = el.querySelector(BADGE);
     if (badge && labels[status] && badge.textContent !== labels[status]) badge.textContent = labels[status];
     el.classList.toggle("is-live", status === "live");
     el.classList.toggle("is-ended", status === "ended");
+    ["scheduled", "live", "ended"].forEach(function (s) { el.classList.toggle("status-" + s, s === status); });
     var open = joinIsOpen(el, Date.now());
-    var buttons = el.querySelectorAll("a.join-button");
+    var buttons = el.querySelectorAll(BUTTON);
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].classList.toggle("is-off", !open);
       buttons[i].setAttribute("aria-disabled", open ? "false" : "true");
       if (open) buttons[i].removeAttribute("tabindex"); else buttons[i].setAttribute("tabindex", "-1");
+      if (buttons[i].hasAttribute("data-join")) buttons[i].hidden = !open;
     }
+    var wait = el.querySelector("[data-join-wait]");
+    if (wait) wait.hidden = open || status === "ended";
+    var ended = el.querySelector("[data-join-ended]");
+    if (ended) ended.hidden = status !== "ended";
     if (status === "ended") stopHeartbeat(el.getAttribute("data-session-id"));
   }
 
@@ -84,7 +101,7 @@
 
   // A button that is off does nothing (the link still works without JS).
   root.addEventListener("click", function (ev) {
-    var a = ev.target.closest ? ev.target.closest("a.join-button") : null;
+    var a = ev.target.closest ? ev.target.closest(BUTTON) : null;
     if (!a) return;
     if (a.classList.contains("is-off")) { ev.preventDefault(); return; }
     var item = a.closest("[data-session-id]");
