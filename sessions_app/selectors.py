@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from attendance.models import Registration, RegistrationDay
@@ -207,13 +208,51 @@ class JoinRefusal:
     UNIT_NOT_ALLOWED = "unit_not_allowed"
 
 
-def session_for_join(registration: Registration, session_id: int) -> Session | None:
-    """The session of the registration's event, annotated with the registration's mode on its day: one query."""
-    from django.db.models import OuterRef, Subquery
+SESSION_CACHE_SECONDS = 300
 
-    mode = RegistrationDay.objects.filter(registration_id=registration.pk, date=OuterRef("day")).values("mode")[:1]
-    return (Session.objects.filter(pk=session_id, event_id=registration.event_id)
-            .annotate(registration_day_mode=Subquery(mode)).first())
+
+def _session_key(session_id: int) -> str:
+    return f"rakor:session:{session_id}"
+
+
+def forget_session(session_id: int) -> None:
+    cache.delete(_session_key(session_id))
+
+
+def cached_session(session_id: int) -> Session | None:
+    """A session from the shared cache (Redis in production), with its allowed units' paths.
+
+    Every join reads its session; a join storm would otherwise rebuild the same query
+    thousands of times a minute. Any save of the session (status included) or of its
+    units clears the entry on commit (sessions_app/signals.py), so "live" is seen at once
+    by every server process.
+    """
+    key = _session_key(session_id)
+    session = cache.get(key)
+    if session is None:
+        session = Session.objects.filter(pk=session_id).first()
+        if session is None:
+            return None
+        session.allowed_unit_paths = [u.path for u in session.allowed_units.all()] \
+            if session.join_scope == Session.JoinScope.UNITS else []
+        cache.set(key, session, SESSION_CACHE_SECONDS)
+    return session
+
+
+def session_for_join(registration: Registration, session_id: int) -> Session | None:
+    """The session of the registration's event, with the registration's mode on its day."""
+    from django.db import connection
+
+    session = cached_session(session_id)
+    if session is None or session.event_id != registration.event_id:
+        return None
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT mode FROM {qn(RegistrationDay._meta.db_table)} WHERE registration_id = %s AND date = %s",
+                       [registration.pk, connection.ops.adapt_datefield_value(session.day)])
+        row = cursor.fetchone()
+    session.registration_day_mode = row[0] if row else None
+    return session
 
 
 def join_refusal(registration: Registration, session: Session) -> str | None:
@@ -243,7 +282,10 @@ def join_refusal(registration: Registration, session: Session) -> str | None:
         return JoinRefusal.IN_PERSON_DAY
     if session.join_scope == Session.JoinScope.UNITS:
         unit_path = registration.participant.unit.path
-        if not any(unit_path.startswith(u.path) for u in session.allowed_units.all()):
+        paths = getattr(session, "allowed_unit_paths", None)
+        if paths is None:
+            paths = [u.path for u in session.allowed_units.all()]
+        if not any(unit_path.startswith(path) for path in paths):
             return JoinRefusal.UNIT_NOT_ALLOWED
     return None
 

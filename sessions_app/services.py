@@ -85,15 +85,17 @@ def session_join(*, registration, session: Session, now=None):
     from .models import OnlineAttendance
 
     now = now or timezone.now()
-    with transaction.atomic():
-        outcome = checkin_perform(event=registration.event, registration=registration, session=session,
-                                  kind=CheckIn.Kind.ENTRY, method=CheckIn.Method.ONLINE, nonce=uuid.uuid4(),
-                                  scanned_at=now)
-        if outcome.result in (CheckIn.Result.OK, CheckIn.Result.ALREADY):
-            field = OnlineAttendance._meta.get_field("first_joined_at")
-            with connection.cursor() as cursor:
-                cursor.execute(_online_attendance_upsert_sql(connection),
-                               [registration.pk, session.pk, field.get_db_prep_save(now, connection)])
+    # Not one transaction: the check-in is the attendance fact and commits on its own;
+    # the OnlineAttendance upsert after it is repeatable (the next join or heartbeat
+    # writes it again), and a join storm saves a savepoint pair per request.
+    outcome = checkin_perform(event=registration.event, registration=registration, session=session,
+                              kind=CheckIn.Kind.ENTRY, method=CheckIn.Method.ONLINE, nonce=uuid.uuid4(),
+                              scanned_at=now, ticket=f"online:{registration.public_id}")
+    if outcome.result in (CheckIn.Result.OK, CheckIn.Result.ALREADY):
+        field = OnlineAttendance._meta.get_field("first_joined_at")
+        with connection.cursor() as cursor:
+            cursor.execute(_online_attendance_upsert_sql(connection),
+                           [registration.pk, session.pk, field.get_db_prep_save(now, connection)])
     return outcome
 
 

@@ -72,7 +72,9 @@ def test_heartbeat_is_refused_without_a_join(client):
 
 def test_heartbeat_is_refused_once_the_session_ended(client, joined):
     reg, session = joined
-    Session.objects.filter(pk=session.pk).update(status=Session.Status.ENDED)
+    from sessions_app.services import session_set_status
+
+    session_set_status(session=session, status=Session.Status.ENDED)
     response = client.post(beat_url(reg, session))
     assert response.status_code == 409
     assert response.json()["code"] == "not_running"
