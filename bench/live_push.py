@@ -339,6 +339,9 @@ def run(target: str, sockets: int, clients: int, info: dict) -> dict:
         time.sleep(2)  # let the handshakes' CPU settle before measuring the push
         rss_connected = worker_rss_mb(proc)
         servers, client_pids = worker_pids(proc), [p.pid for p in procs]
+        idle0 = cpu_seconds(servers)
+        time.sleep(5)  # what the connected sockets cost with nothing to push (keep-alive pings): subtracted below
+        idle_per_s = (cpu_seconds(servers) - idle0) / 5
         cpu0 = (cpu_seconds(servers), cpu_seconds(client_pids))
         t0, trigger_s = trigger_rakor(port, info) if target == "rakor" else trigger_baseline(info)
         time.sleep(10)
@@ -371,7 +374,7 @@ def run(target: str, sockets: int, clients: int, info: dict) -> dict:
         "max_ms": round(max(delays) * 1000) if delays else None,
         "mean_ms": round(statistics.mean(delays) * 1000) if delays else None,
         "worker_rss_mb_idle": [round(x) for x in rss_before], "worker_rss_mb_connected": [round(x) for x in rss_connected],
-        "push_cpu_s_servers": round(cpu1[0] - cpu0[0], 2), "push_cpu_s_clients": round(cpu1[1] - cpu0[1], 2),
+        "push_cpu_s_servers": round(cpu1[0] - cpu0[0] - 10 * idle_per_s, 2), "idle_cpu_per_s_servers": round(idle_per_s, 3), "push_cpu_s_clients": round(cpu1[1] - cpu0[1], 2),
         "loadavg_1m": round(load[0], 2), "errors": errors[:5],
     }
     print(json.dumps(result), flush=True)

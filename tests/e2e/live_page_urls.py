@@ -34,6 +34,23 @@ PAGE = """{% load i18n static %}<!doctype html>
 </body></html>"""
 
 
+FRAGMENT = """{% load static %}<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{ agenda.event.name }}</title></head>
+<body>{% include "sessions_app/agenda.html" %}<script src="{% static 'rakor/live.js' %}"></script></body></html>"""
+
+
+def real_fragment_page(request, secret):
+    """The portal's real agenda fragment (templates/sessions_app/agenda.html) with live.js."""
+    from sessions_app.selectors import agenda_context
+
+    registration = registration_for_ticket_secret(secret)
+    if registration is None:
+        raise Http404
+    context = agenda_context(registration.event, registration=registration)
+    return HttpResponse(engines["django"].from_string(FRAGMENT).render(context, request))
+
+
 def agenda_page(request, secret):
     registration = registration_for_ticket_secret(secret)
     if registration is None:
@@ -48,5 +65,6 @@ def agenda_page(request, secret):
 
 urlpatterns = [
     path("test-live/<str:secret>/", agenda_page),
+    path("test-live-fragment/<str:secret>/", real_fragment_page),
     path("", include("rakor.urls")),
 ]

@@ -87,3 +87,29 @@ def test_with_websockets_blocked_polling_turns_the_button_on(phone, server, onli
     expect(button).not_to_have_class(OFF, timeout=15_000)
     expect(phone.locator(f'[data-session-id="{session.pk}"] .session-status')).to_have_text("Sedang berlangsung")
     assert phone.evaluate("window.__notReloaded") is True
+
+
+def test_real_agenda_fragment_shows_join_when_live(phone, server, online):
+    """The same on templates/sessions_app/agenda.html: the button (hidden while closed) appears, no reload."""
+    reg, session = online
+    phone.goto(f"{server.url}/test-live-fragment/{reg.portal_secret}/")
+    phone.evaluate("window.__notReloaded = true")
+    item = phone.locator(f'[data-session-id="{session.pk}"]')
+    button = item.locator("a[data-join]")
+    expect(phone.locator("section.agenda")).to_have_attribute("data-live-mode", "socket")
+    expect(button).to_be_hidden()
+    expect(item.locator("[data-join-wait]")).to_be_visible()
+
+    server.call(session_set_status, session=session, status="live")
+
+    expect(button).to_be_visible()
+    expect(item.locator("[data-status-label]")).to_have_text("Sedang berlangsung")
+    expect(item.locator("[data-join-wait]")).to_be_hidden()
+    assert button.get_attribute("href") == f"/t/{reg.portal_secret}/join/{session.pk}/"
+
+    server.call(session_set_status, session=session, status="ended")
+
+    expect(item.locator("[data-status-label]")).to_have_text("Selesai")
+    expect(button).to_be_hidden()
+    expect(item.locator("[data-join-ended]")).to_be_visible()
+    assert phone.evaluate("window.__notReloaded") is True
