@@ -79,8 +79,15 @@ class _Hub:
             await self.layer.group_add(self.group, self.channel)
         self.members.add(consumer)
 
-    def discard(self, consumer: SessionStatusConsumer) -> None:
+    async def discard(self, consumer: SessionStatusConsumer) -> None:
+        """The last socket gone, stop listening: no receive() stays pending on the layer for nobody."""
         self.members.discard(consumer)
+        if self.members or self.channel is None:
+            return
+        channel, task = self.channel, self.task
+        self.channel = self.task = self.joined_at = None  # a socket arriving meanwhile starts afresh
+        task.cancel()
+        await self.layer.group_discard(self.group, channel)
 
     async def _run(self) -> None:
         while True:
@@ -157,7 +164,7 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.hub is not None:
-            self.hub.discard(self)
+            await self.hub.discard(self)
 
     async def receive_json(self, content, **kwargs):
         """The portal only listens; anything it sends is ignored."""
