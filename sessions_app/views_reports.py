@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -121,7 +122,8 @@ def report_upload(request, event: str, session_id: int):
             for message in exc.messages:
                 form.add_error("file", message)
         else:
-            messages.success(request, _("Laporan %(file)s tersimpan: %(n)s baris.") % {
+            messages.success(request, ngettext("Laporan %(file)s tersimpan: %(n)s baris.",
+                                               "Laporan %(file)s tersimpan: %(n)s baris.", report.rows_total) % {
                 "file": report.filename, "n": report.rows_total})
             return redirect("sessions_join:report_detail", event=session.event.slug, report_id=report.pk)
     return render(request, "sessions_app/reports/upload.html", {
