@@ -33,6 +33,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loadclient import Conn  # noqa: E402  (re-exported for bench/join_storm.py)
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "rakor_bench_checkin"
 
@@ -105,33 +108,6 @@ def seed(n: int):
 
 
 # ---------------------------------------------------------------- load generator
-
-
-class Conn:
-    """One keep-alive HTTP/1.1 connection (enough for Content-Length responses from uvicorn)."""
-
-    def __init__(self, port):
-        self.port = port
-        self.reader = self.writer = None
-
-    async def open(self):
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-
-    async def post(self, path: str, body: bytes, headers: str) -> tuple[int, bytes]:
-        self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n{headers}\r\n".encode() + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        return status, await self.reader.readexactly(length)
-
-    def close(self):
-        if self.writer:
-            self.writer.close()
 
 
 async def drive(port, path, bodies, headers, concurrency, expect):

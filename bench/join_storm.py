@@ -87,19 +87,12 @@ def seed(n: int):
 
 
 async def get(conn: Conn, path: str) -> tuple[int, bytes]:
-    conn.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    head = await conn.reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length, location = 0, b""
+    """GET without following the redirect: (status, Location)."""
+    status, head, _body = await conn.request("GET", path)
     for line in head.split(b"\r\n"):
-        lower = line[:16].lower()
-        if lower.startswith(b"content-length:"):
-            length = int(line[15:])
-        elif lower.startswith(b"location:"):
-            location = line[9:].strip()
-    if length:
-        await conn.reader.readexactly(length)
-    return status, location
+        if line[:9].lower() == b"location:":
+            return status, line[9:].strip()
+    return status, b""
 
 
 async def drive(port, paths, concurrency):
