@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,6 +78,10 @@ class ScanPermission(permissions.BasePermission):
 class CheckInView(APIView):
     authentication_classes = [DeviceTokenAuthentication] + APIView.authentication_classes
     permission_classes = [ScanPermission]
+    # JSON in, JSON out: no content negotiation over form parsers and the browsable API
+    # on the hottest endpoint.
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         request=CheckInInput,
