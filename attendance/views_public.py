@@ -35,7 +35,7 @@ from rakor.qr import qr_data_uri, qr_png, qr_svg
 from . import services
 from .forms import RegistrationForm, apply_errors
 from .identity import wa_link
-from .models import DataRequest, Registration
+from .models import DataRequest, Registration, RegistrationDay
 from .ratelimit import portal_guess_blocked, portal_guess_record_miss
 from .selectors import checkins_for_registration, registration_for_ticket_secret
 
@@ -281,9 +281,11 @@ def _ticket_available(registration: Registration) -> bool:
 
 def _portal_context(request, registration: Registration) -> dict:
     event = registration.event
+    days = list(registration.days.all())
     return {
         "registration": registration, "event": event, "participant": registration.participant,
-        "days": list(registration.days.all()), "help_lines": _help_lines(event),
+        "days": days, "attends_in_person": any(d.mode == RegistrationDay.Mode.IN_PERSON for d in days),
+        "help_lines": _help_lines(event),
         "portal_url": request.build_absolute_uri(registration.portal_path),
     }
 

@@ -270,3 +270,13 @@ def test_portal_lists_my_own_checkins_only(client):
     assert "Kehadiran saya" in html
     assert "08:05" in html
     assert "09:05" not in html
+
+
+def test_online_only_participant_is_told_how_to_join_not_to_show_a_qr(client):
+    online = RegistrationFactory(modes=["online", "online", "online"])
+    in_person = RegistrationFactory(event=online.event)
+    online_html = html.unescape(client.get(online.portal_path).content.decode())
+    assert "Anda mengikuti secara daring: tombol Bergabung pada agenda di bawah aktif saat sesi dimulai." in online_html
+    assert "Tunjukkan kode QR di bawah ini kepada petugas registrasi" not in online_html
+    in_person_html = html.unescape(client.get(in_person.portal_path).content.decode())
+    assert "Tunjukkan kode QR di bawah ini kepada petugas registrasi saat hadir di tempat." in in_person_html
