@@ -117,6 +117,19 @@ def checkin_perform(
         lookup = {"pk": registration.pk}
     else:
         refusal, lookup, registration = _check_signature(event, ticket)
+    row = {
+        "event": event, "registration": None, "ticket_text": (ticket or "")[:200], "kind": kind,
+        "day": day if session is None else session.day, "session": session, "method": method,
+        "device": device, "operator": operator, "gate": device.name if device is not None else "",
+        "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": nonce, "offline": offline,
+        "result": Result.OK, "conflict": False,
+    }
+    if (refusal is None and lookup.get("public_id") and kind == CheckIn.Kind.ENTRY and session is None
+            and connection.vendor == "postgresql" and not connection.in_atomic_block and _door_open(event, day, scanned_at)):
+        checkin = _admit_in_one_statement(event=event, lookup=lookup, day=day, row=row)
+        if checkin is not None:
+            transaction.on_commit(lambda: _broadcast(checkin))
+            return CheckInOutcome(result=Result.OK, checkin=checkin, registration=checkin.registration, first=checkin)
     # The nonce is not looked up first: a replay is rare, and the unique index on
     # CheckIn.nonce makes the insert below write nothing for it; the first row answers.
     try:
@@ -128,13 +141,7 @@ def checkin_perform(
             result, first, conflict = refusal, None, False
             if result is None:
                 result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline, method)
-            row = {
-                "event": event, "registration": registration, "ticket_text": (ticket or "")[:200], "kind": kind,
-                "day": day if session is None else session.day, "session": session, "method": method,
-                "device": device, "operator": operator, "gate": device.name if device is not None else "",
-                "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": nonce, "offline": offline,
-                "result": result, "conflict": conflict,
-            }
+            row = {**row, "registration": registration, "result": result, "conflict": conflict}
             checkin = _insert(row)
             if checkin is None and result == Result.OK and kind == CheckIn.Kind.ENTRY:
                 # Most scans are a first entry, so it is tried first; the partial unique
@@ -157,6 +164,59 @@ def checkin_perform(
     if result == Result.OK or conflict:
         transaction.on_commit(lambda: _broadcast(checkin))
     return outcome
+
+
+_admit_sql: dict[str, str] = {}
+
+
+def _admit_in_one_statement(*, event: Event, lookup: dict, day: dt.date, row: dict) -> CheckIn | None:
+    """The common case, a first entry at the door, in one round trip (PostgreSQL, autocommit).
+
+    One statement locks the registration row, inserts the accepted entry only if the
+    registration is approved, not revoked and in person that day, and returns the row
+    for the answer. The partial unique index still refuses a second entry for the day
+    (ON CONFLICT DO NOTHING), and the nonce index a replay. Returns None whenever
+    the entry was not inserted: the caller then decides and records in the usual way.
+    The door's hours and the event day were checked by the caller.
+    """
+    fields = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+    sql = _admit_sql.get("ticket")
+    if sql is None:
+        qn = connection.ops.quote_name
+        r, p, u, d = (qn(m._meta.db_table) for m in (Registration, Participant, Unit, RegistrationDay))
+        values = ", ".join("r.id" if f.attname == "registration_id" else "%s" for f in fields)
+        sql = _admit_sql["ticket"] = (
+            "WITH r AS (SELECT r.id, r.event_id, r.participant_id, r.public_id, r.role, r.status, "
+            "r.ticket_revoked_at, p.full_name, p.position, p.unit_id, u.name, u.province, "
+            f"(SELECT d.mode FROM {d} d WHERE d.registration_id = r.id AND d.date = %s) AS mode "
+            f"FROM {r} r JOIN {p} p ON p.id = r.participant_id JOIN {u} u ON u.id = p.unit_id "
+            "WHERE r.event_id = %s AND r.public_id = %s FOR UPDATE OF r), "
+            f"ins AS (INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+            f"SELECT {values} FROM r WHERE r.status = %s AND r.ticket_revoked_at IS NULL AND r.mode = %s "
+            f"ON CONFLICT DO NOTHING RETURNING {qn(CheckIn._meta.pk.column)}) "
+            "SELECT r.*, (SELECT id FROM ins) FROM r"
+        )
+    params = [connection.ops.adapt_datefield_value(day), event.pk, lookup["public_id"]]
+    params += [f.get_db_prep_save(getattr(row[f.name], "pk", None) if f.name in _FK_NAMES else row[f.name], connection)
+               for f in fields if f.attname != "registration_id"]
+    params += [Registration.Status.APPROVED, RegistrationDay.Mode.IN_PERSON]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    if found is None or found[13] is None:
+        return None
+    registration = _registration_from_row(found)
+    registration.event = event
+    checkin = CheckIn(pk=found[13], **{**row, "registration": registration})
+    checkin._state.adding, checkin._state.db = False, connection.alias
+    return checkin
+
+
+def _door_open(event: Event, day: dt.date, scanned_at: dt.datetime) -> bool:
+    if day not in event.days:
+        return False
+    opens, closes = checkin_window(event, day)
+    return opens <= timezone.localtime(scanned_at, event.tz).time() <= closes
 
 
 class _NonceUsed(Exception):
@@ -250,6 +310,14 @@ def _lock(lookup: dict, day: dt.date) -> Registration | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    registration = _registration_from_row(row)
+    if by_ticket:
+        registration.event = lookup["event"]
+    return registration
+
+
+def _registration_from_row(row) -> Registration:
+    """Registration, person and unit from the lock statement's first twelve columns, the day's mode 13th."""
     unit = _instance(Unit, id=row[9], name=row[10], province=row[11])
     participant = _instance(Participant, id=row[2], full_name=row[7], position=row[8], unit_id=row[9])
     participant.unit = unit
@@ -258,8 +326,6 @@ def _lock(lookup: dict, day: dt.date) -> Registration | None:
         ticket_revoked_at=_from_db(Registration, "ticket_revoked_at", row[6]),
     )
     registration.participant = participant
-    if by_ticket:
-        registration.event = lookup["event"]
     registration.day_mode = row[12]
     return registration
 

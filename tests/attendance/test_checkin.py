@@ -159,3 +159,34 @@ def test_two_gates_same_instant_make_one_entry():
         t.join()
     assert sorted(results) == ["already_checked_in", "ok"]
     assert CheckIn.objects.filter(registration=reg, result="ok").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_admission_keeps_every_rule_on_postgresql():
+    """Outside a transaction (as in production) PostgreSQL admits a first entry in one statement;
+    everything else falls back to the full decision. Both must give the same answers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement path is PostgreSQL's")
+    reg = RegistrationFactory()
+    online = RegistrationFactory(event=reg.event, modes=["online", "online", "online"])
+    revoked = RegistrationFactory(event=reg.event, ticket_revoked_at=timezone.now())
+    pending = RegistrationFactory(event=reg.event, status=Registration.Status.PENDING)
+    nonce = uuid.uuid4()
+    from django.test.utils import CaptureQueriesContext
+
+    from attendance.checkin import checkin_window
+
+    checkin_window(reg.event, reg.event.days[0])  # the door hours are cached per process
+    with CaptureQueriesContext(connection) as queries:
+        first = scan(reg, at(reg.event, 0, 8), nonce=nonce)
+    assert [q["sql"][:4] for q in queries.captured_queries] == ["WITH"], queries.captured_queries
+    assert (first.result, first.first, first.registration.participant.full_name) == (
+        "ok", first.checkin, reg.participant.full_name)
+    assert scan(reg, at(reg.event, 0, 9), nonce=nonce).replayed is True
+    second = scan(reg, at(reg.event, 0, 9))
+    assert (second.result, second.first.pk) == ("already_checked_in", first.checkin.pk)
+    assert [scan(r).result for r in (online, revoked, pending)] == ["not_in_person", "revoked", "not_approved"]
+    assert scan(reg, at(reg.event, 0, 23, 30)).result == "outside_window"
+    row = CheckIn.objects.get(pk=first.checkin.pk)
+    assert (row.registration, row.day, row.result, row.ticket_text) == (reg, reg.event.days[0], "ok", reg.ticket)
+    assert CheckIn.objects.filter(registration=reg, result="ok").count() == 1
