@@ -21,7 +21,7 @@ import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import IO, Iterator
+from typing import Iterator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -52,25 +52,35 @@ class QuotaUse:
 
 
 def quota_usage(event: Event, units=None) -> list[QuotaUse]:
-    """Seat use per quota unit and day (nested quotas counted apart), for organisers and coordinators."""
-    from .services import _quota_scope
+    """Seat use per quota unit and day (nested quotas counted apart), for organisers and coordinators.
 
-    quotas = UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order", "unit__name")
+    Two queries whatever the number of quotas: each in-person day counts against the
+    nearest quota on the path from the participant's unit to the root, which is what
+    services._quota_scope means by "its subtree minus nested quotas' subtrees".
+    ``units`` limits which quotas are listed, not how seats are attributed.
+    """
+    quotas = list(
+        UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order", "unit__name")
+    )
+    by_unit = {q.unit_id: q for q in quotas}
+    used: dict[int, dict] = {q.pk: {} for q in quotas}
+    rows = (
+        Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES,
+                                    days__mode=RegistrationDay.Mode.IN_PERSON)
+        .values_list("participant__unit__path", "days__date")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    for path, day, n in rows:
+        for unit_id in reversed([int(pk) for pk in path.strip("/").split("/") if pk]):
+            quota = by_unit.get(unit_id)
+            if quota is not None:
+                used[quota.pk][day] = used[quota.pk].get(day, 0) + n
+                break
     if units is not None:
-        quotas = quotas.filter(unit__in=units)
-    result = []
-    for quota in quotas:
-        counts = dict(
-            Registration.objects.filter(
-                _quota_scope(quota), event=event, status__in=Registration.ACTIVE_STATUSES,
-                days__mode=RegistrationDay.Mode.IN_PERSON,
-            )
-            .values_list("days__date")
-            .annotate(n=Count("pk", distinct=True))
-        )
-        result.append(QuotaUse(unit=quota.unit, seats=quota.in_person_seats,
-                               used_per_day={d: counts.get(d, 0) for d in event.days}))
-    return result
+        listed = set(units.values_list("pk", flat=True))
+        quotas = [q for q in quotas if q.unit_id in listed]
+    return [QuotaUse(unit=q.unit, seats=q.in_person_seats, used_per_day={d: used[q.pk].get(d, 0) for d in event.days})
+            for q in quotas]
 
 
 def registration_counts(event: Event, registrations=None) -> dict:

@@ -32,7 +32,7 @@ from rakor.roles import coordinator_unit, is_organiser, managed_units
 from . import selectors, services
 from .forms import RegistrationForm, apply_errors
 from .identity import clean_number, wa_link
-from .models import Registration, RegistrationDay, UnitQuota
+from .models import Registration, RegistrationDay
 
 PAGE_SIZE = 100
 
@@ -148,38 +148,6 @@ def _quota_rows(event: Event, uses, *, ancestor_unit_ids=()) -> list[dict]:
     return rows
 
 
-def _quota_usage_all(event: Event) -> list[selectors.QuotaUse]:
-    """selectors.quota_usage(event) for every quota in two queries, whatever the number of quotas.
-
-    Each in-person day counts against the nearest quota on the path from the
-    participant's unit to the root, which is what services._quota_scope means by
-    "its subtree minus nested quotas' subtrees". Kept here (not in selectors) only
-    because selectors.py had another engineer's uncommitted work; it can move there.
-    """
-    quotas = list(
-        UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order", "unit__name")
-    )
-    by_unit = {q.unit_id: q for q in quotas}
-    used: dict[int, dict] = {q.pk: {} for q in quotas}
-    rows = (
-        Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES,
-                                    days__mode=RegistrationDay.Mode.IN_PERSON)
-        .values_list("participant__unit__path", "days__date")
-        .annotate(n=Count("pk", distinct=True))
-    )
-    for path, day, n in rows:
-        for unit_id in reversed([int(pk) for pk in path.strip("/").split("/") if pk]):
-            quota = by_unit.get(unit_id)
-            if quota is not None:
-                used[quota.pk][day] = used[quota.pk].get(day, 0) + n
-                break
-    return [
-        selectors.QuotaUse(unit=q.unit, seats=q.in_person_seats,
-                           used_per_day={d: used[q.pk].get(d, 0) for d in event.days})
-        for q in quotas
-    ]
-
-
 def _quotas_for_scope(event: Event, unit: Unit) -> list[dict]:
     """Quotas inside `unit`'s subtree, plus the ancestor quota that governs `unit` if any."""
     uses = selectors.quota_usage(event, units=Unit.objects.subtree(unit))
@@ -197,7 +165,7 @@ def unit_quotas(request, event):
     event = get_object_or_404(Event, slug=event)
     organiser = is_organiser(request.user)
     if organiser:
-        rows = _quota_rows(event, _quota_usage_all(event))
+        rows = _quota_rows(event, selectors.quota_usage(event))
     else:
         rows = _quotas_for_scope(event, coordinator_unit(request.user))
     capacity = None

@@ -1,3 +1,1 @@
-from django.db import models
-
-# Create your models here.
+"""Attendance certificates (issue 6): not built yet."""

@@ -13,16 +13,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 
-def _fatal_base():
-    from weasyprint.urls import FatalURLFetchingError
-
-    return FatalURLFetchingError
-
-
-class RefusedURL(_fatal_base()):
+class RefusedURL(FatalURLFetchingError):
     """A document asked for something other than our own files: rendering stops and says which URL."""
 
 

@@ -43,22 +43,7 @@ def join_is_open(session: Session, now: dt.datetime | None = None) -> bool:
 
 def may_join_online(registration: Registration, session: Session) -> bool:
     """An approved registration, online that day (or a hybrid/online session), allowed by the session's scope."""
-    if registration.status != Registration.Status.APPROVED or registration.ticket_revoked_at is not None:
-        return False
-    if session.event_id != registration.event_id or session.mode == Session.Mode.IN_PERSON:
-        return False
-    if not (session.meeting_url or session.stream_url):
-        return False
-    mode = RegistrationDay.objects.filter(registration=registration, date=session.day).values_list("mode", flat=True).first()
-    if mode is None:
-        return False
-    if mode == RegistrationDay.Mode.IN_PERSON and session.mode != Session.Mode.ONLINE:
-        # Sitting in the room: the door check-in records them, not the online link.
-        return False
-    if session.join_scope == Session.JoinScope.UNITS:
-        unit_path = registration.participant.unit.path
-        return any(unit_path.startswith(u.path) for u in session.allowed_units.all())
-    return True
+    return join_refusal(registration, session) is None
 
 
 # ---------------------------------------------------------------- agenda (event page, portal, iCal)
@@ -97,20 +82,8 @@ def personal_join_path(registration: Registration, session: Session) -> str:
 
 def _may_join_preloaded(registration: Registration, session: Session, day_modes: dict, unit_path: str) -> bool:
     """may_join_online with the registration's days and the session's units already loaded (no query)."""
-    if registration.status != Registration.Status.APPROVED or registration.ticket_revoked_at is not None:
-        return False
-    if session.event_id != registration.event_id or session.mode == Session.Mode.IN_PERSON:
-        return False
-    if not (session.meeting_url or session.stream_url):
-        return False
-    mode = day_modes.get(session.day)
-    if mode is None:
-        return False
-    if mode == RegistrationDay.Mode.IN_PERSON and session.mode != Session.Mode.ONLINE:
-        return False
-    if session.join_scope == Session.JoinScope.UNITS:
-        return any(unit_path.startswith(u.path) for u in session.allowed_units.all())
-    return True
+    return join_refusal(registration, session, day_mode=day_modes.get(session.day), unit_path=unit_path,
+                        unit_paths=[u.path for u in session.allowed_units.all()]) is None
 
 
 def agenda_context(event, *, registration: Registration | None = None, now: dt.datetime | None = None) -> dict:
@@ -255,11 +228,16 @@ def session_for_join(registration: Registration, session_id: int) -> Session | N
     return session
 
 
-def join_refusal(registration: Registration, session: Session) -> str | None:
+_UNKNOWN = object()
+
+
+def join_refusal(registration: Registration, session: Session, *, day_mode=_UNKNOWN, unit_path: str | None = None,
+                 unit_paths: list[str] | None = None) -> str | None:
     """The reason (a JoinRefusal code) this registration may not join online, or None when it may.
 
-    Same rules as ``may_join_online`` (tests hold the two together), but it says why,
-    and it reads the day's mode from ``session_for_join``'s annotation when present.
+    The one place the rules live: ``may_join_online`` and the agenda ask it too. What
+    a caller already has loaded (the day's mode, the unit paths) saves a query: passed
+    in, or as ``session_for_join``'s ``registration_day_mode`` / ``allowed_unit_paths``.
     """
     if registration.ticket_revoked_at is not None:
         return JoinRefusal.REVOKED
@@ -271,18 +249,18 @@ def join_refusal(registration: Registration, session: Session) -> str | None:
         return JoinRefusal.IN_PERSON_SESSION
     if not (session.meeting_url or session.stream_url):
         return JoinRefusal.NO_LINK
-    if hasattr(session, "registration_day_mode"):
-        mode = session.registration_day_mode
-    else:
+    mode = day_mode if day_mode is not _UNKNOWN else getattr(session, "registration_day_mode", _UNKNOWN)
+    if mode is _UNKNOWN:
         mode = (RegistrationDay.objects.filter(registration=registration, date=session.day)
                 .values_list("mode", flat=True).first())
     if mode is None:
         return JoinRefusal.NOT_THAT_DAY
     if mode == RegistrationDay.Mode.IN_PERSON and session.mode != Session.Mode.ONLINE:
+        # Sitting in the room: the door check-in records them, not the online link.
         return JoinRefusal.IN_PERSON_DAY
     if session.join_scope == Session.JoinScope.UNITS:
-        unit_path = registration.participant.unit.path
-        paths = getattr(session, "allowed_unit_paths", None)
+        unit_path = unit_path or registration.participant.unit.path
+        paths = unit_paths if unit_paths is not None else getattr(session, "allowed_unit_paths", None)
         if paths is None:
             paths = [u.path for u in session.allowed_units.all()]
         if not any(unit_path.startswith(path) for path in paths):

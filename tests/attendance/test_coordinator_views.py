@@ -402,9 +402,23 @@ def test_quota_overview_queries_do_not_grow_with_the_number_of_quotas(client, ev
 
 
 def test_overview_figures_equal_the_services_quota_rules(tree, event):
-    """The two-query overview must count exactly like selectors.quota_usage (nested quotas apart)."""
+    """The two-query overview must count exactly like the services' quota rule (nested quotas apart)."""
+    from django.db.models import Count
+
     from attendance import selectors
-    from attendance.views_coordinator import _quota_usage_all
+    from attendance.models import Registration, RegistrationDay, UnitQuota
+    from attendance.services import _quota_scope
+
+    def by_the_services_rule():
+        """The per-quota count the seat check itself uses (services._quota_scope)."""
+        result = []
+        for quota in UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order",
+                                                                                            "unit__name"):
+            counts = dict(Registration.objects.filter(
+                _quota_scope(quota), event=event, status__in=Registration.ACTIVE_STATUSES,
+                days__mode=RegistrationDay.Mode.IN_PERSON).values_list("days__date").annotate(n=Count("pk", distinct=True)))
+            result.append((quota.unit.name, quota.in_person_seats, {d: counts.get(d, 0) for d in event.days}))
+        return result
 
     kanwil_a, district_a, kanwil_b = tree
     kua = UnitFactory(name="KUA Kecamatan Coblong", parent=district_a, kind=Unit.Kind.OTHER)
@@ -415,8 +429,8 @@ def test_overview_figures_equal_the_services_quota_rules(tree, event):
         (kua, [IN, IN, IN], "cancelled"), (kanwil_b, [ON, IN, ON], "approved"), (UnitFactory(), [IN, IN, IN], "approved"),
     ):
         RegistrationFactory(event=event, participant=ParticipantFactory(unit=unit), modes=modes, status=status)
-    expected = [(q.unit.name, q.seats, q.used_per_day) for q in selectors.quota_usage(event)]
-    assert [(q.unit.name, q.seats, q.used_per_day) for q in _quota_usage_all(event)] == expected
+    expected = by_the_services_rule()
+    assert [(q.unit.name, q.seats, q.used_per_day) for q in selectors.quota_usage(event)] == expected
     assert dict((name, list(used.values())) for name, _s, used in expected) == {
         "Kanwil Kemenag Provinsi Jawa Barat": [1, 1, 0],
         "Kankemenag Kota Bandung": [2, 1, 2],
