@@ -2,7 +2,12 @@
 
 from django.urls import include, path
 
+from . import api
+
 urlpatterns = [
+    path("events/", api.EventListView.as_view(), name="api-events"),
+    path("events/<slug:slug>/", api.EventDetailView.as_view(), name="api-event"),
+    path("units/", api.UnitListView.as_view(), name="api-units"),
     path("", include("attendance.api_urls")),
     path("", include("sessions_app.api_urls")),
 ]
