@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, api_scanner
+from . import api, api_scanner, api_summary
 
 urlpatterns = [
     path("checkins/", api.CheckInView.as_view(), name="api-checkin"),
@@ -9,4 +9,6 @@ urlpatterns = [
     path("events/<slug:slug>/registrations/search/", api_scanner.RegistrationSearchView.as_view(),
          name="api-registration-search"),
     path("events/<slug:slug>/checkins/today/", api_scanner.TodayCountView.as_view(), name="api-checkins-today"),
+    path("events/<slug:slug>/attendance/summary/", api_summary.AttendanceSummaryView.as_view(),
+         name="api-attendance-summary"),
 ]

@@ -127,59 +127,253 @@ def checkin_broadcast_payload(checkin, tz=None) -> dict:
     }
 
 
-def dashboard_snapshot(event: Event, day=None, *, latest: int = 20) -> dict:
-    """Attendance of one day (default: today in the event's time zone) for the organisers' dashboard.
+ONLINE_NOW_MINUTES = 3  # a portal heartbeat this recent means "watching now"
+ARRIVAL_BUCKET_MINUTES = 15
+ONLINE_METHODS = ("online", "import")  # a join through the portal, or a meeting platform's report
 
-    Four aggregate queries whatever the size of the event (no query per row):
-    expected in person per unit, present per unit, the latest accepted entries.
-    'Expected' is approved registrations attending that day in person; 'present'
-    is distinct registrations with an accepted door entry that day.
+
+def _unit_scope(qs, units, prefix: str):
+    """Limit ``qs`` to a coordinator's subtree: ``units`` is a Unit (its subtree) or None (everything)."""
+    if units is None:
+        return qs
+    return qs.filter(**{f"{prefix}unit__path__startswith": units.path})
+
+
+def _local_day(event: Event, now=None):
+    from django.utils import timezone
+
+    return timezone.localtime(now or timezone.now(), event.tz).date()
+
+
+def arrivals_over_time(times, tz, *, until=None, bucket_minutes: int = ARRIVAL_BUCKET_MINUTES) -> list[dict]:
+    """Door entries per quarter hour (event time zone), with the running total: the room filling up.
+
+    ``times`` are the aware datetimes of the entries; ``until`` (aware) extends the
+    series with empty buckets up to that moment (the dashboard shows "now").
     """
     import datetime as dt
 
     from django.utils import timezone
 
+    counts: dict = {}
+    for at in times:
+        local = timezone.localtime(at, tz)
+        slot = local.replace(minute=local.minute - local.minute % bucket_minutes, second=0, microsecond=0)
+        counts[slot] = counts.get(slot, 0) + 1
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    if until is not None:
+        end = timezone.localtime(until, tz)
+        end = end.replace(minute=end.minute - end.minute % bucket_minutes, second=0, microsecond=0)
+        if last < end and end.date() == last.date():
+            last = end
+    series, total, slot = [], 0, first
+    step = dt.timedelta(minutes=bucket_minutes)
+    while slot <= last:
+        n = counts.get(slot, 0)
+        total += n
+        series.append({"t": slot.strftime("%H:%M"), "n": n, "total": total})
+        slot += step
+    return series
+
+
+def online_counts(event: Event, day, *, now=None, units=None) -> dict:
+    """{"now": watching now, "joined_today": joined a session of ``day``}: distinct registrations, one query.
+
+    Watching now is an OnlineAttendance row with a portal heartbeat in the last
+    ONLINE_NOW_MINUTES, or a join of a session that is live right now.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from sessions_app.models import OnlineAttendance, Session
+
+    now = now or timezone.now()
+    recent = now - dt.timedelta(minutes=ONLINE_NOW_MINUTES)
+    qs = _unit_scope(OnlineAttendance.objects.filter(session__event=event, session__day=day), units,
+                     "registration__participant__")
+    watching = Q(last_heartbeat_at__gte=recent) | Q(session__status=Session.Status.LIVE, first_joined_at__isnull=False)
+    return qs.aggregate(now=Count("registration", distinct=True, filter=watching),
+                        joined_today=Count("registration", distinct=True))
+
+
+def dashboard_snapshot(event: Event, day=None, *, latest: int = 20, now=None, units=None) -> dict:
+    """Attendance of one day (default: today in the event's time zone) for the organisers' dashboard.
+
+    Four queries whatever the size of the event (no query per row): expected in
+    person per unit, the day's door entries (present per unit and the arrivals
+    over time, from one narrow list: the unique index allows one accepted entry per
+    person and day), online now / joined today, the latest accepted entries.
+    'Expected' is approved registrations attending that day in person; 'present'
+    is registrations with an accepted door entry that day. ``units`` (a Unit)
+    limits everything to that unit's subtree.
+    """
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
     if day is None:
-        day = timezone.localtime(timezone.now(), event.tz).date()
-    expected_rows = (
+        day = _local_day(event, now)
+    unit_fields = ("registration__participant__unit", "registration__participant__unit__name",
+                   "registration__participant__unit__province", "registration__participant__unit__sort_order")
+    expected_rows = _unit_scope(
         RegistrationDay.objects.filter(
             registration__event=event, registration__status=Registration.Status.APPROVED, date=day,
             mode=RegistrationDay.Mode.IN_PERSON,
-        )
-        .values("registration__participant__unit")
-        .annotate(n=Count("registration", distinct=True))
-        .order_by()
-    )
-    present_rows = (
-        _door_entries(event, day)
-        .values("registration__participant__unit")
-        .annotate(n=Count("registration", distinct=True))
-        .order_by()
-    )
-    expected = {r["registration__participant__unit"]: r["n"] for r in expected_rows}
-    present = {r["registration__participant__unit"]: r["n"] for r in present_rows}
-    units = Unit.objects.filter(pk__in=set(expected) | set(present)).order_by("sort_order", "name")
+        ), units, "registration__participant__",
+    ).values_list(*unit_fields).annotate(n=Count("pk")).order_by()
+    entries = _unit_scope(_door_entries(event, day), units, "registration__participant__").values_list(
+        *unit_fields, "scanned_at")
+    info: dict = {}
+    expected: dict = {}
+    present: dict = {}
+    for unit_id, name, province, order, n in expected_rows:
+        info[unit_id] = (order, name, province)
+        expected[unit_id] = n
+    times = []
+    for unit_id, name, province, order, at in entries:
+        info[unit_id] = (order, name, province)
+        present[unit_id] = present.get(unit_id, 0) + 1
+        times.append(at)
     per_unit, per_province = [], {}
-    for unit in units:
-        row = {"unit": unit.name, "province": unit.province, "expected": expected.get(unit.pk, 0),
-               "present": present.get(unit.pk, 0)}
+    for unit_id in sorted(info, key=lambda pk: (info[pk][0], info[pk][1], pk)):
+        _order, name, province = info[unit_id]
+        row = {"unit": name, "province": province, "expected": expected.get(unit_id, 0),
+               "present": present.get(unit_id, 0)}
         per_unit.append(row)
-        prov = per_province.setdefault(unit.province, {"province": unit.province, "expected": 0, "present": 0})
+        prov = per_province.setdefault(province, {"province": province, "expected": 0, "present": 0})
         prov["expected"] += row["expected"]
         prov["present"] += row["present"]
+    online = online_counts(event, day, now=now, units=units)
     newest = (
-        _door_entries(event, day)
+        _unit_scope(_door_entries(event, day), units, "registration__participant__")
         .select_related("registration__participant__unit")
         .order_by("-scanned_at", "-pk")[:latest]
     )
+    today = _local_day(event, now) == day
     return {
         "type": "snapshot",
         "event": event.slug,
         "day": day.isoformat() if isinstance(day, dt.date) else str(day),
         "totals": {"expected_in_person_today": sum(expected.values()), "present_today": sum(present.values())},
+        "online": {"now": online["now"], "joined_today": online["joined_today"]},
+        "arrivals": arrivals_over_time(times, event.tz, until=now if today else None),
         "per_unit": per_unit,
         "per_province": sorted(per_province.values(), key=lambda p: (p["province"] == "", p["province"])),
         "latest": [checkin_broadcast_payload(c, event.tz) for c in newest],
+    }
+
+
+# ---------------------------------------------------------------- attendance summary (API, reports, coordinators)
+
+
+def _empty_counts() -> dict:
+    return {"expected_in_person": 0, "present_in_person": 0, "expected_online": 0, "joined_online": 0}
+
+
+def attendance_summary(event: Event, *, units=None) -> dict:
+    """Attendance per day, unit, province and session: the recap the API and the reports show.
+
+    Per day and unit: approved registrations expected in person / online that day,
+    present in person (an accepted door entry) and joined online (an accepted
+    online join of a session that day, or a meeting-report entry). Per session:
+    people scanned in the room and people who joined online. ``units`` (a Unit)
+    limits everything to its subtree (coordinators). Five queries whatever the size.
+    """
+    from django.db.models import Case, CharField, Value, When
+
+    from sessions_app.models import Session
+
+    from .models import CheckIn
+
+    days = event.days
+    prefix = "registration__participant__"
+    planned = _unit_scope(
+        RegistrationDay.objects.filter(registration__event=event, registration__status=Registration.Status.APPROVED),
+        units, prefix,
+    ).values_list(f"{prefix}unit", "date", "mode").annotate(n=Count("pk")).order_by()
+    accepted = _unit_scope(
+        CheckIn.objects.filter(event=event, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY,
+                               registration__isnull=False), units, prefix,
+    )
+    channel = Case(
+        When(session__isnull=True, then=Value("door")),
+        When(method__in=ONLINE_METHODS, then=Value("online")),
+        default=Value("room"), output_field=CharField(),
+    )
+    # Door entries are one per person and day (unique index): count(*) is exact; online joins are per session.
+    attended = (
+        accepted.filter(Q(session__isnull=True) | Q(method__in=ONLINE_METHODS))
+        .annotate(channel=channel)
+        .values_list(f"{prefix}unit", "day", "channel")
+        .annotate(n=Count("registration", distinct=True)).order_by()
+    )
+    per_session_rows = (
+        accepted.filter(session__isnull=False).annotate(channel=channel)
+        .values_list("session", "channel").annotate(n=Count("pk")).order_by()
+    )
+    grid: dict = {}  # unit id -> day -> counts
+
+    def cell(unit_id, day):
+        return grid.setdefault(unit_id, {}).setdefault(day, _empty_counts())
+
+    for unit_id, day, mode, n in planned:
+        key = "expected_in_person" if mode == RegistrationDay.Mode.IN_PERSON else "expected_online"
+        cell(unit_id, day)[key] += n
+    for unit_id, day, kind, n in attended:
+        cell(unit_id, day)["present_in_person" if kind == "door" else "joined_online"] += n
+    unit_info = {
+        u["pk"]: u for u in Unit.objects.filter(pk__in=list(grid)).values("pk", "name", "code", "province",
+                                                                          "sort_order")
+    }
+    per_unit, per_province, per_day = [], {}, {d: _empty_counts() for d in days}
+    for unit_id in sorted(grid, key=lambda pk: (unit_info[pk]["sort_order"], unit_info[pk]["name"], pk)):
+        info = unit_info[unit_id]
+        total = _empty_counts()
+        day_rows = []
+        for d in days:
+            counts = grid[unit_id].get(d, _empty_counts())
+            day_rows.append({"day": d.isoformat(), **counts})
+            for k, v in counts.items():
+                total[k] += v
+                per_day[d][k] += v
+        per_unit.append({"unit_id": unit_id, "unit": info["name"], "code": info["code"],
+                         "province": info["province"], **total, "days": day_rows})
+        prov = per_province.setdefault(info["province"], {"province": info["province"], **_empty_counts(),
+                                                          "days": {d.isoformat(): _empty_counts() for d in days}})
+        for k, v in total.items():
+            prov[k] += v
+        for row in day_rows:
+            for k in total:
+                prov["days"][row["day"]][k] += row[k]
+    provinces = []
+    for prov in sorted(per_province.values(), key=lambda p: (p["province"] == "", p["province"])):
+        prov["days"] = [{"day": d, **c} for d, c in prov["days"].items()]
+        provinces.append(prov)
+    by_session: dict = {}
+    for session_id, kind, n in per_session_rows:
+        by_session.setdefault(session_id, {"in_room": 0, "online": 0})["in_room" if kind == "room" else "online"] += n
+    sessions = [
+        {"id": s.pk, "title": s.title, "day": s.day.isoformat(), "start": s.start.isoformat(),
+         "end": s.end.isoformat(), "mode": s.mode, "kind": s.kind,
+         **by_session.get(s.pk, {"in_room": 0, "online": 0})}
+        for s in Session.objects.filter(event=event).order_by("start", "title", "pk")
+    ]
+    grand = _empty_counts()
+    for counts in per_day.values():
+        for k, v in counts.items():
+            grand[k] += v
+    return {
+        "event": event.slug,
+        "scope": units.name if units is not None else None,
+        "totals": grand,
+        "per_day": [{"day": d.isoformat(), **c} for d, c in per_day.items()],
+        "per_unit": per_unit,
+        "per_province": provinces,
+        "per_session": sessions,
     }
 
 
