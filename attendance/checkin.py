@@ -179,7 +179,7 @@ def _admit_in_one_statement(*, event: Event, lookup: dict, day: dt.date, row: di
     the entry was not inserted: the caller then decides and records in the usual way.
     The door's hours and the event day were checked by the caller.
     """
-    fields = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+    fields = _ROW_FIELDS
     sql = _admit_sql.get("ticket")
     if sql is None:
         qn = connection.ops.quote_name
@@ -234,7 +234,7 @@ def _insert(row: dict) -> CheckIn | None:
     ORM compilation per scan. Values are prepared by the model's own fields, so the
     SQL is right on SQLite and PostgreSQL alike.
     """
-    fields = [f for f in CheckIn._meta.concrete_fields if not f.primary_key]
+    fields = _ROW_FIELDS
     sql = _insert_sql.get(connection.vendor)
     if sql is None:
         qn = connection.ops.quote_name
@@ -254,7 +254,12 @@ def _insert(row: dict) -> CheckIn | None:
     return checkin
 
 
-_FK_NAMES = {f.name for f in CheckIn._meta.concrete_fields if f.is_relation}
+# The columns a check-in writes, named: the hand-written INSERTs list exactly these, so columns
+# filled later by other jobs (the tamper-evident chain's chain_seq/chain_hash) keep their defaults.
+_ROW_FIELDS = [CheckIn._meta.get_field(name) for name in (
+    "event", "registration", "ticket_text", "kind", "day", "session", "method", "device", "operator", "gate",
+    "scanned_at", "received_at", "nonce", "offline", "result", "conflict")]
+_FK_NAMES = {f.name for f in _ROW_FIELDS if f.is_relation}
 
 
 def _check_signature(event: Event, ticket: str):
