@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("rakor.api_urls")),
     path("", include("sessions_app.urls_live")),
     path("", include("sessions_app.urls")),
+    path("", include("sessions_app.minutes.urls")),
     path("", include("sessions_app.urls_join")),
     path("", include("attendance.urls")),
 ]

@@ -1,0 +1,117 @@
+"""Printable documents: the notula (PDF via WeasyPrint, and a print-friendly page) and the register as XLSX.
+
+Every text a person typed reaches the document either escaped by the template or, for
+the Markdown fields, through ``markup.render_markdown`` (nh3). The attendance block
+comes from ``selectors.attendance_block``: the count printed is the list's length.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from rakor.pdf import render_pdf
+
+from ..models import ActionItem, Minutes
+from .markup import render_markdown
+from .selectors import attendance_block
+
+
+def notula_context(minutes: Minutes) -> dict:
+    session = minutes.session
+    event = session.event
+    tz = event.tz
+    items = []
+    for i, data in enumerate(minutes.items or [], start=1):
+        due = data.get("due") or ""
+        if due:
+            import datetime as dt
+
+            due = formats.date_format(dt.date.fromisoformat(due), "j F Y")
+        items.append({"number": i, "what": data.get("what", ""), "unit": data.get("unit_name", ""), "due": due,
+                      "key": data.get("key")})
+    published = {}
+    if minutes.status == Minutes.Status.FINAL:
+        published = {it.key: it for it in ActionItem.objects.filter(minutes=minutes)}
+    for item in items:
+        tracked = published.get(item["key"])
+        item["status"] = tracked.get_status_display() if tracked else ""
+    return {
+        "minutes": minutes, "session": session, "event": event,
+        "day_label": formats.date_format(session.day, "l, j F Y"),
+        "scheduled": f"{timezone.localtime(session.start, tz):%H:%M}–{timezone.localtime(session.end, tz):%H:%M}",
+        "opened": timezone.localtime(minutes.opened_at, tz).strftime("%H:%M") if minutes.opened_at else "",
+        "closed": timezone.localtime(minutes.closed_at, tz).strftime("%H:%M") if minutes.closed_at else "",
+        "tz_label": {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(event.time_zone,
+                                                                                                 event.time_zone),
+        "place": " · ".join(p for p in (session.room, event.venue) if p),
+        "agenda_html": render_markdown(minutes.agenda),
+        "discussion_html": render_markdown(minutes.discussion),
+        "decisions_html": render_markdown(minutes.decisions),
+        "items": items,
+        "attendance": attendance_block(session),
+        "is_final": minutes.status == Minutes.Status.FINAL,
+        "finalised_label": formats.date_format(timezone.localtime(minutes.finalised_at, tz), "j F Y")
+        if minutes.finalised_at else "",
+        "sign_place": "Jakarta",
+    }
+
+
+def minutes_pdf(minutes: Minutes) -> bytes:
+    return render_pdf("sessions_app/minutes/pdf.html", notula_context(minutes))
+
+
+def minutes_pdf_html(minutes: Minutes) -> str:
+    """The HTML WeasyPrint receives (tests check it is inert)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("sessions_app/minutes/pdf.html", notula_context(minutes))
+
+
+# ---------------------------------------------------------------- follow-up register (XLSX)
+
+
+def register_headers() -> list[str]:
+    return [_("No."), _("Tindak lanjut"), _("Unit penanggung jawab"), _("Batas waktu"), _("Status"),
+            _("Terlambat"), _("Sesi / asal"), _("Catatan perkembangan"), _("Bukti")]
+
+
+def register_xlsx(event, items, *, today=None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    today = today or timezone.localdate(timezone=event.tz)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Tindak lanjut")[:31]
+    ws.append([_("Daftar Tindak Lanjut — %(event)s") % {"event": event.name}])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([_("Per %(date)s") % {"date": formats.date_format(today, "j F Y")}])
+    ws.append([])
+    ws.append(register_headers())
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font = Font(bold=True)
+    late_fill = PatternFill("solid", fgColor="FDE2E1")
+    for n, item in enumerate(items, start=1):
+        origin = item.minutes.session.title if item.minutes_id else (
+            _("Rakor sebelumnya: %(e)s") % {"e": item.carried_from.event.name} if item.carried_from_id else "")
+        evidence = "; ".join(filter(None, (e.note or e.link or (e.file.name if e.file else "")
+                                           for e in item.evidence.all())))
+        late = item.is_overdue(today)
+        ws.append([n, item.what, item.unit.name, item.due_date, item.get_status_display(),
+                   _("Ya") if late else "", origin, item.progress_note, evidence])
+        ws.cell(ws.max_row, 4).number_format = "DD/MM/YYYY"
+        for cell in ws[ws.max_row]:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if late:
+                cell.fill = late_fill
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.auto_filter.ref = f"A{header_row}:I{max(ws.max_row, header_row)}"
+    for col, width in zip("ABCDEFGHI", (5, 60, 36, 13, 22, 10, 40, 40, 40)):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
