@@ -328,3 +328,32 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.registration_id} {self.day}: {self.result}"
+
+
+class CheckInSeal(models.Model):
+    """One check-in's link in its event's tamper-evident chain (attendance/chain.py).
+
+    Kept beside the check-in rather than on it: the check-in row is written once by the
+    hot path (attendance/checkin.py) and never touched again, and the seal is added a
+    few seconds later by ``seal_event``. ``chain_hash`` = HMAC-SHA256 over the previous
+    link's hash and the check-in's immutable fields; ``chain_seq`` counts 1, 2, 3, … per
+    event without gaps. On PostgreSQL triggers refuse UPDATE and DELETE on both tables.
+    """
+
+    checkin = models.OneToOneField(CheckIn, primary_key=True, on_delete=models.PROTECT, related_name="seal",
+                                   verbose_name=_("presensi"))
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+", verbose_name=_("acara"))
+    chain_seq = models.BigIntegerField(_("nomor urut rantai"))
+    chain_hash = models.CharField(_("hash rantai"), max_length=64)
+    sealed_at = models.DateTimeField(_("disegel pada"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "chain_seq"]
+        verbose_name = _("segel presensi")
+        verbose_name_plural = pgettext_lazy("jamak", "segel presensi")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "chain_seq"], name="checkin_seal_seq_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}#{self.chain_seq}"

@@ -189,6 +189,9 @@ MINUTES_PER_JP = env.int("MINUTES_PER_JP", default=45)
 PORTAL_GUESS_LIMIT = env.int("PORTAL_GUESS_LIMIT", default=20)  # unknown portal links per IP per window
 PORTAL_GUESS_WINDOW = env.int("PORTAL_GUESS_WINDOW", default=600)  # seconds
 CONSENT_VERSION = "2022-11-01"
+# Keys the attendance chain (attendance/chain.py); SECRET_KEY when empty. Set it (and keep it) in
+# production so that rotating SECRET_KEY does not make every sealed chain fail verification.
+ATTENDANCE_CHAIN_KEY = env.str("ATTENDANCE_CHAIN_KEY", default="")
 SESSIONS_END_GRACE_MINUTES = env.int("SESSIONS_END_GRACE_MINUTES", default=5)  # a live session may overrun its end
 
 LOGGING = {
