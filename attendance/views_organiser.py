@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -107,14 +108,33 @@ def device_revoke(request, event, pk):
 # ---------------------------------------------------------------- live dashboard
 
 
+def _dashboard_day(request, event: Event):
+    """The day asked for with ?day=YYYY-MM-DD (one of the event's days), else None (today)."""
+    raw = request.GET.get("day", "")
+    return _day_or_404(event, raw) if raw else None
+
+
+def arrivals_chart(snapshot: dict):
+    from rakor.charts import line_chart
+
+    return line_chart([a["t"] for a in snapshot["arrivals"]], [a["total"] for a in snapshot["arrivals"]],
+                      title=_("Peserta hadir di tempat"))
+
+
 @organiser_only
 def dashboard(request, event):
+    """The projector page: today (or ?day=) in person and online, arrivals, latest check-ins; live over the socket."""
     event = get_object_or_404(Event, slug=event)
-    snapshot = selectors.dashboard_snapshot(event)
+    day = _dashboard_day(request, event)
+    snapshot = selectors.dashboard_snapshot(event, day)
+    shown = dt.date.fromisoformat(snapshot["day"])
+    data_url = reverse("attendance:organiser_dashboard_data", kwargs={"event": event.slug})
+    if day is not None:
+        data_url += "?" + urlencode({"day": day.isoformat()})
     return render(request, "attendance/organiser/dashboard.html", {
-        "event": event, "snapshot": snapshot,
-        "ws_path": f"/ws/events/{event.slug}/dashboard/",
-        "data_url": reverse("attendance:organiser_dashboard_data", kwargs={"event": event.slug}),
+        "event": event, "snapshot": snapshot, "arrivals_svg": arrivals_chart(snapshot),
+        "ws_path": f"/ws/events/{event.slug}/dashboard/", "data_url": data_url, "fixed_day": day is not None,
+        "shown_day": shown, "day_label": formats.date_format(shown, "l, j F Y"),
         "days": event.days, "nav": "dashboard",
     })
 
@@ -123,7 +143,7 @@ def dashboard(request, event):
 def dashboard_data(request, event):
     """The same snapshot the WebSocket sends on connect (the page polls it when the socket fails)."""
     event = get_object_or_404(Event, slug=event)
-    return JsonResponse(selectors.dashboard_snapshot(event))
+    return JsonResponse(selectors.dashboard_snapshot(event, _dashboard_day(request, event)))
 
 
 # ---------------------------------------------------------------- daftar hadir
