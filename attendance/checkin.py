@@ -212,6 +212,62 @@ def _admit_in_one_statement(*, event: Event, lookup: dict, day: dt.date, row: di
     return checkin
 
 
+_online_sql: dict[str, str] = {}
+
+
+def checkin_admit_online(*, event: Event, registration: Registration, session, nonce: uuid.UUID | str,
+                         scanned_at: dt.datetime, ticket: str, method: str = CheckIn.Method.ONLINE,
+                         then: tuple[str, str, list] | None = None) -> CheckInOutcome | None:
+    """A first accepted online entry of a session in one statement (PostgreSQL, autocommit); else None.
+
+    For a registration the caller has just read (``registration_by_portal_secret``: its
+    status, revocation and mode that day) and a session it has checked the join rules
+    for. The decision is _decide()'s, the same as checkin_perform's; no row lock is
+    needed: the partial unique index ``one_entry_per_session`` keeps one accepted entry
+    per registration and session (ON CONFLICT DO NOTHING), the nonce index a replay.
+    ``then`` is ``(name, sql, params)``: one more data-modifying CTE in the same
+    statement, reading the inserted row as ``ins`` (id, registration_id, session_id,
+    scanned_at) — e.g. the OnlineAttendance upsert — so the whole join commits once.
+    Returns None whenever no entry was inserted (not PostgreSQL, inside a transaction,
+    refused, an earlier entry): the caller then calls checkin_perform, which decides
+    and records in the usual way.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block or registration.event_id != event.pk:
+        return None
+    day = timezone.localtime(scanned_at, event.tz).date()
+    result, _first, _conflict = _decide(event, registration, CheckIn.Kind.ENTRY, day, session, scanned_at, False, method)
+    if result != Result.OK:
+        return None
+    row = {
+        "event": event, "registration": registration, "ticket_text": (ticket or "")[:200], "kind": CheckIn.Kind.ENTRY,
+        "day": session.day, "session": session, "method": method, "device": None, "operator": None, "gate": "",
+        "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": uuid.UUID(str(nonce)), "offline": False,
+        "result": Result.OK, "conflict": False,
+    }
+    name, then_sql, then_params = then or ("", "", [])
+    sql = _online_sql.get(then_sql)
+    if sql is None:
+        qn = connection.ops.quote_name
+        sql = _online_sql[then_sql] = (
+            f"WITH ins AS (INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in _ROW_FIELDS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_ROW_FIELDS))}) ON CONFLICT DO NOTHING "
+            "RETURNING id, registration_id, session_id, scanned_at)"
+            + (f", {name} AS ({then_sql})" if name else "")
+            + " SELECT id FROM ins"
+        )
+    params = [f.get_db_prep_save(getattr(row[f.name], "pk", None) if f.name in _FK_NAMES else row[f.name], connection)
+              for f in _ROW_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + list(then_params))
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    checkin = CheckIn(pk=inserted[0], **row)
+    checkin._state.adding, checkin._state.db = False, connection.alias
+    transaction.on_commit(lambda: _broadcast(checkin))
+    return CheckInOutcome(result=Result.OK, checkin=checkin, registration=registration, first=checkin)
+
+
 def _door_open(event: Event, day: dt.date, scanned_at: dt.datetime) -> bool:
     if day not in event.days:
         return False
@@ -318,6 +374,43 @@ def _lock(lookup: dict, day: dt.date) -> Registration | None:
     registration = _registration_from_row(row)
     if by_ticket:
         registration.event = lookup["event"]
+    return registration
+
+
+_by_secret_sql: dict[str, str] = {}
+
+
+def registration_by_portal_secret(secret: str, day: dt.date) -> Registration | None:
+    """The registration a portal secret names, with its event, person, unit (and path) and mode on ``day``; one read.
+
+    The online join's lookup (sessions_app.views_join): the columns _lock() reads,
+    without the lock, plus the portal secret (the caller compares it in constant time),
+    the unit's path (a session open to some units only) and what a check-in needs of
+    the event (slug, time zone, dates). None when unknown.
+    """
+    sql = _by_secret_sql.get(connection.vendor)
+    if sql is None:
+        qn = connection.ops.quote_name
+        r, p, u, d, e = (qn(m._meta.db_table) for m in (Registration, Participant, Unit, RegistrationDay, Event))
+        sql = _by_secret_sql[connection.vendor] = (
+            "SELECT r.id, r.event_id, r.participant_id, r.public_id, r.role, r.status, r.ticket_revoked_at, "
+            "p.full_name, p.position, p.unit_id, u.name, u.province, "
+            f"(SELECT d.mode FROM {d} d WHERE d.registration_id = r.id AND d.date = %s), r.portal_secret, u.path, "
+            "e.slug, e.time_zone, e.start_date, e.end_date "
+            f"FROM {r} r JOIN {p} p ON p.id = r.participant_id JOIN {u} u ON u.id = p.unit_id "
+            f"JOIN {e} e ON e.id = r.event_id WHERE r.portal_secret = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(day), secret])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    registration = _registration_from_row(row)
+    registration.portal_secret = row[13]
+    registration.participant.unit.path = row[14]
+    registration.event = _instance(Event, id=row[1], slug=row[15], time_zone=row[16],
+                                   start_date=_from_db(Event, "start_date", row[17]),
+                                   end_date=_from_db(Event, "end_date", row[18]))
     return registration
 
 

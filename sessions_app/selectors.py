@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import time
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -182,6 +184,13 @@ class JoinRefusal:
 
 
 SESSION_CACHE_SECONDS = 300
+# Each server process keeps the sessions it read this long (seconds) before asking the
+# shared cache again: a join storm reads the same session thousands of times a minute.
+# A status change made in another process is seen by this one at most this much later
+# (the process that saves the session forgets its copy at once).
+SESSION_LOCAL_SECONDS = 2.0
+
+_local_sessions: dict[int, tuple[float, Session]] = {}
 
 
 def _session_key(session_id: int) -> str:
@@ -189,17 +198,23 @@ def _session_key(session_id: int) -> str:
 
 
 def forget_session(session_id: int) -> None:
+    _local_sessions.pop(session_id, None)
     cache.delete(_session_key(session_id))
 
 
 def cached_session(session_id: int) -> Session | None:
-    """A session from the shared cache (Redis in production), with its allowed units' paths.
+    """A session with its allowed units' paths: this process's copy, else the shared cache.
 
     Every join reads its session; a join storm would otherwise rebuild the same query
     thousands of times a minute. Any save of the session (status included) or of its
-    units clears the entry on commit (sessions_app/signals.py), so "live" is seen at once
-    by every server process.
+    units clears the shared entry on commit (sessions_app/signals.py), so every server
+    process sees a change within SESSION_LOCAL_SECONDS. The instance returned is shared
+    by this process's threads: read it, never change it (``session_for_join`` copies).
     """
+    now = time.monotonic()
+    local = _local_sessions.get(session_id)
+    if local is not None and local[0] > now:
+        return local[1]
     key = _session_key(session_id)
     session = cache.get(key)
     if session is None:
@@ -209,16 +224,18 @@ def cached_session(session_id: int) -> Session | None:
         session.allowed_unit_paths = [u.path for u in session.allowed_units.all()] \
             if session.join_scope == Session.JoinScope.UNITS else []
         cache.set(key, session, SESSION_CACHE_SECONDS)
+    _local_sessions[session_id] = (now + SESSION_LOCAL_SECONDS, session)
     return session
 
 
 def session_for_join(registration: Registration, session_id: int) -> Session | None:
-    """The session of the registration's event, with the registration's mode on its day."""
+    """The session of the registration's event (a copy of the cached one), with the registration's mode on its day."""
     from django.db import connection
 
-    session = cached_session(session_id)
-    if session is None or session.event_id != registration.event_id:
+    cached = cached_session(session_id)
+    if cached is None or cached.event_id != registration.event_id:
         return None
+    session = copy.copy(cached)
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT mode FROM {qn(RegistrationDay._meta.db_table)} WHERE registration_id = %s AND date = %s",

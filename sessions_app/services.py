@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rakor import audit
 from rakor.broadcast import group_send
 
 from .models import Session
@@ -39,9 +40,14 @@ def session_set_status(*, session: Session, status: str, by=None) -> Session:
         if status not in _ALLOWED[session.status]:
             raise ValidationError({"status": _("Sesi berstatus %(now)s tidak dapat diubah menjadi %(new)s.") % {
                 "now": session.get_status_display(), "new": Session.Status(status).label}})
+        before = audit.snapshot(session, ["status", "status_changed_at"])
         session.status = status
         session.status_changed_at = timezone.now()
         session.save(update_fields=["status", "status_changed_at"])
+        if getattr(by, "is_authenticated", False):
+            # An organiser's change (the periodic job passes no user and is not audited).
+            audit.audit_record(actor=by, action="status", obj=session, before=before,
+                               after=audit.snapshot(session, ["status", "status_changed_at"]), event=session.event)
         log.info("session %s of %s set %s by %s", session.pk, session.event.slug, status, getattr(by, "pk", None))
         payload = session_public_data(session)
         group = sessions_group(session.event.slug)
@@ -52,14 +58,21 @@ def session_set_status(*, session: Session, status: str, by=None) -> Session:
 # ---------------------------------------------------------------- personal join, heartbeats, meeting reports (issue 4)
 
 
-def _online_attendance_upsert_sql(connection) -> str:
+def _online_attendance_upsert_sql(connection, *, from_inserted: bool = False) -> str:
+    """INSERT … ON CONFLICT DO UPDATE of the (registration, session) OnlineAttendance row, ``first_joined_at`` set once.
+
+    With ``from_inserted``, its values are read from the check-in just inserted (``ins``
+    in attendance.checkin.checkin_admit_online's statement) instead of parameters.
+    """
     from .models import OnlineAttendance
 
     qn = connection.ops.quote_name
     table = qn(OnlineAttendance._meta.db_table)
+    columns = "registration_id, session_id, first_joined_at, last_heartbeat_at, heartbeat_minutes, report_minutes"
+    values = ("SELECT registration_id, session_id, scanned_at, NULL, 0, 0 FROM ins" if from_inserted
+              else "VALUES (%s, %s, %s, NULL, 0, 0)")
     return (
-        f"INSERT INTO {table} (registration_id, session_id, first_joined_at, last_heartbeat_at, heartbeat_minutes, "
-        f"report_minutes) VALUES (%s, %s, %s, NULL, 0, 0) ON CONFLICT (registration_id, session_id) "
+        f"INSERT INTO {table} ({columns}) {values} ON CONFLICT (registration_id, session_id) "
         f"DO UPDATE SET first_joined_at = COALESCE({table}.first_joined_at, EXCLUDED.first_joined_at)"
     )
 
@@ -68,29 +81,42 @@ def session_join(*, registration, session: Session, now=None):
     """Record one online join of a session; returns attendance.checkin's CheckInOutcome.
 
     The caller has checked that the registration may join and that joining is open
-    (``selectors.join_refusal``, ``selectors.join_is_open``). Atomic: the CheckIn (method
-    online, through ``checkin_perform`` with a fresh nonce) and the OnlineAttendance row
-    (``first_joined_at`` set once) are written together. A second join of the same
-    session is answered ``already_checked_in`` (one accepted row per registration per
-    session, held by the partial unique index ``one_entry_per_session``); the
-    OnlineAttendance row is one per registration and session (upsert, no lock needed).
+    (``selectors.join_refusal``, ``selectors.join_is_open``). The CheckIn is method
+    online, decided by attendance.checkin with a fresh nonce; the OnlineAttendance row
+    (one per registration and session, ``first_joined_at`` set once) is upserted with it.
+    A second join of the same session is answered ``already_checked_in`` (one accepted
+    row per registration per session, held by the partial unique index
+    ``one_entry_per_session``).
+
+    On PostgreSQL, outside a transaction, a first join is one statement
+    (``checkin_admit_online``: the check-in INSERT and the OnlineAttendance upsert as a
+    data-modifying CTE, one commit). Otherwise, and for every other case (a second
+    join, a refusal), ``checkin_perform`` decides and records, then the upsert runs.
     """
     import uuid
 
     from django.db import connection
 
-    from attendance.checkin import checkin_perform
+    from attendance.checkin import checkin_admit_online, checkin_perform
     from attendance.models import CheckIn
 
     from .models import OnlineAttendance
 
     now = now or timezone.now()
+    event = registration.event
+    ticket = f"online:{registration.public_id}"
+    if connection.vendor == "postgresql":
+        outcome = checkin_admit_online(
+            event=event, registration=registration, session=session, nonce=uuid.uuid4(), scanned_at=now,
+            ticket=ticket, then=("oa", _online_attendance_upsert_sql(connection, from_inserted=True), []))
+        if outcome is not None:
+            return outcome
     # Not one transaction: the check-in is the attendance fact and commits on its own;
     # the OnlineAttendance upsert after it is repeatable (the next join or heartbeat
     # writes it again), and a join storm saves a savepoint pair per request.
-    outcome = checkin_perform(event=registration.event, registration=registration, session=session,
+    outcome = checkin_perform(event=event, registration=registration, session=session,
                               kind=CheckIn.Kind.ENTRY, method=CheckIn.Method.ONLINE, nonce=uuid.uuid4(),
-                              scanned_at=now, ticket=f"online:{registration.public_id}")
+                              scanned_at=now, ticket=ticket)
     if outcome.result in (CheckIn.Result.OK, CheckIn.Result.ALREADY):
         field = OnlineAttendance._meta.get_field("first_joined_at")
         with connection.cursor() as cursor:

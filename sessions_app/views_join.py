@@ -7,6 +7,8 @@ The meeting URL leaves the server only in the Location header of the join redire
 
 from __future__ import annotations
 
+import hmac
+
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from attendance.models import CheckIn
-from attendance.views_public import portal_view
+from attendance.ratelimit import portal_guess_blocked
+from attendance.selectors import registration_for_ticket_secret
+from attendance.views_public import _private, portal_view
 
 from . import selectors, services
 from .models import Session
@@ -69,33 +73,28 @@ def _session_or_404(registration, session_id: int) -> Session:
     return session
 
 
-def _gate(request, registration, session: Session):
-    """The waiting page when this person may not join now; None when they may."""
-    refusal = selectors.join_refusal(registration, session)
+def _gate_state(registration, session: Session, refusal: str | None) -> str | None:
+    """Why the waiting page shows instead of the meeting: "refused", "ended", "before"; None when they may join now."""
     if refusal is not None:
-        return _waiting(request, registration, session, state="refused", message=_refusal_message(refusal))
+        return "refused"
     if session.status == Session.Status.ENDED or timezone.now() >= session.end and session.status != Session.Status.LIVE:
-        return _waiting(request, registration, session, state="ended")
+        return "ended"
     if not selectors.join_is_open(session):
-        return _waiting(request, registration, session, state="before")
+        return "before"
     return None
 
 
-@require_http_methods(["GET", "HEAD"])
-@portal_view
-def join(request, registration, session_id: int):
-    """Record an online attendance and redirect to the meeting (or the stream page); else a waiting page.
+def _gate(request, registration, session: Session):
+    """The waiting page when this person may not join now; None when they may."""
+    refusal = selectors.join_refusal(registration, session)
+    state = _gate_state(registration, session, refusal)
+    if state is None:
+        return None
+    return _waiting(request, registration, session, state=state,
+                    message=_refusal_message(refusal) if refusal is not None else "")
 
-    GET, because it is a link people tap; a HEAD (link previews, prefetchers) records
-    nothing and reveals nothing.
-    """
-    session = _session_or_404(registration, session_id)
-    refused = _gate(request, registration, session)
-    if refused is not None:
-        return refused
-    if request.method == "HEAD":
-        return HttpResponse(status=204)
-    outcome = services.session_join(registration=registration, session=session)
+
+def _joined_response(request, registration, session: Session, outcome):
     if outcome.result not in JOINED:
         # The check-in service had the last word (e.g. a day outside the event).
         return _waiting(request, registration, session, state="refused",
@@ -105,6 +104,66 @@ def join(request, registration, session_id: int):
         return HttpResponseRedirect(session.meeting_url)
     return HttpResponseRedirect(reverse("sessions_join:watch", kwargs={
         "secret": registration.portal_secret, "session_id": session.pk}))
+
+
+@portal_view
+def _join_portal(request, registration, session_id: int):
+    """The join as every portal page is served: waiting pages, 404, HEAD, and what the quick path left."""
+    session = _session_or_404(registration, session_id)
+    refused = _gate(request, registration, session)
+    if refused is not None:
+        return refused
+    if request.method == "HEAD":
+        return HttpResponse(status=204)
+    outcome = services.session_join(registration=registration, session=session)
+    return _joined_response(request, registration, session, outcome)
+
+
+def _join_quick(request, secret: str, session_id: int):
+    """The common case of a join storm, with as little work as the rules allow; None for everything else.
+
+    One read finds the registration by its secret (with its event, person, unit path and
+    mode on the session's day: attendance.checkin.registration_by_portal_secret), the
+    session comes from this process's cache, the rules are ``selectors.join_refusal``
+    and ``_gate_state``, and ``services.session_join`` records the join (one statement on
+    PostgreSQL). A blocked client, an unknown secret, another event's session, a
+    refusal, a session not open, a HEAD: None, and ``_join_portal`` answers as before.
+    """
+    from attendance.checkin import registration_by_portal_secret
+
+    if request.method != "GET" or not secret or len(secret) > 64 or portal_guess_blocked(request):
+        return None
+    session = selectors.cached_session(session_id)
+    if session is None:
+        return None
+    registration = registration_by_portal_secret(secret, session.day)
+    if (registration is None or registration.event_id != session.event_id
+            or not hmac.compare_digest(registration.portal_secret.encode(), secret.encode())):
+        return None
+    refusal = selectors.join_refusal(registration, session, day_mode=registration.day_mode,
+                                     unit_path=registration.participant.unit.path,
+                                     unit_paths=session.allowed_unit_paths)
+    if _gate_state(registration, session, refusal) is not None:
+        return None
+    outcome = services.session_join(registration=registration, session=session)
+    if outcome.result not in JOINED:
+        # Recorded (refused) already: answer with the full registration, without recording again.
+        registration = registration_for_ticket_secret(secret)
+        return _private(_joined_response(request, registration, selectors.session_for_join(registration, session_id),
+                                         outcome))
+    return _private(_joined_response(request, registration, session, outcome))
+
+
+@require_http_methods(["GET", "HEAD"])
+def join(request, secret: str, session_id: int):
+    """Record an online attendance and redirect to the meeting (or the stream page); else a waiting page.
+
+    GET, because it is a link people tap; a HEAD (link previews, prefetchers) records
+    nothing and reveals nothing. Reached by the portal secret with ``portal_view``'s
+    guarantees (guess limit, private headers); the quick path keeps them.
+    """
+    response = _join_quick(request, secret, session_id)
+    return response if response is not None else _join_portal(request, secret, session_id)
 
 
 @require_http_methods(["GET", "HEAD"])
