@@ -182,6 +182,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "rakor.models.Unit.Kind",
+        "CheckInKindEnum": "attendance.models.CheckIn.Kind",
+        "SessionKindEnum": "sessions_app.models.Session.Kind",
+    },
 }
 
 # Domain settings
@@ -193,6 +198,14 @@ CONSENT_VERSION = "2022-11-01"
 # production so that rotating SECRET_KEY does not make every sealed chain fail verification.
 ATTENDANCE_CHAIN_KEY = env.str("ATTENDANCE_CHAIN_KEY", default="")
 SESSIONS_END_GRACE_MINUTES = env.int("SESSIONS_END_GRACE_MINUTES", default=5)  # a live session may overrun its end
+
+# Certificates (issue 6): the organiser's PKCS#12 signing certificate; without one, a self-signed
+# demo certificate is generated into var/certificates/ unless CERTIFICATE_DEMO_SIGNER is off.
+CERTIFICATE_PKCS12_PATH = env.str("CERTIFICATE_PKCS12_PATH", default="")
+CERTIFICATE_PKCS12_PASSWORD = env.str("CERTIFICATE_PKCS12_PASSWORD", default="")
+CERTIFICATE_DEMO_SIGNER = env.bool("CERTIFICATE_DEMO_SIGNER", default=True)
+CERTIFICATE_RENDER_PROCESSES = env.int("CERTIFICATE_RENDER_PROCESSES", default=2)  # bulk runs render in parallel
+CERTIFICATE_BATCH_SIZE = env.int("CERTIFICATE_BATCH_SIZE", default=100)  # certificates per WeasyPrint document
 
 LOGGING = {
     "version": 1,
