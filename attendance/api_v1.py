@@ -12,14 +12,26 @@ import django_filters
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers
 
-from rakor.api import Pagination, event_or_404
+from rakor.api import IdFilter, Pagination, event_or_404
 from rakor.models import Unit
 from rakor.roles import coordinator_unit, is_organiser
 
 from .models import CheckIn, Participant, Registration, RegistrationDay
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the scanner devices' ``Authorization: Device <token>`` (attendance.authentication)."""
+
+    target_class = "attendance.authentication.DeviceTokenAuthentication"
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Scanner device token: `Device <token>` (created on the organiser's devices page)."}
 
 
 class IsOrganiserOrCoordinator(permissions.BasePermission):
@@ -126,7 +138,7 @@ class RegistrationFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Registration.Status.choices)
     role = django_filters.ChoiceFilter(choices=Registration.Role.choices)
     channel = django_filters.ChoiceFilter(choices=Registration.Channel.choices)
-    unit = django_filters.NumberFilter(method="filter_unit", help_text="This unit id and every unit under it.")
+    unit = IdFilter(method="filter_unit", help_text="This unit id and every unit under it.")
     day = django_filters.DateFilter(method="filter_day", help_text="Registered for this event day.")
     mode = django_filters.ChoiceFilter(
         choices=RegistrationDay.Mode.choices, method="filter_mode",
@@ -162,14 +174,14 @@ class RegistrationFilter(django_filters.FilterSet):
 
 class CheckInFilter(django_filters.FilterSet):
     day = django_filters.DateFilter(field_name="day")
-    session = django_filters.NumberFilter(field_name="session_id")
+    session = IdFilter(field_name="session_id")
     door = django_filters.BooleanFilter(field_name="session", lookup_expr="isnull",
                                         help_text="true: door check-ins only; false: session check-ins only.")
     result = django_filters.ChoiceFilter(choices=CheckIn.Result.choices)
     kind = django_filters.ChoiceFilter(choices=CheckIn.Kind.choices)
     method = django_filters.ChoiceFilter(choices=CheckIn.Method.choices)
-    unit = django_filters.NumberFilter(method="filter_unit", help_text="This unit id and every unit under it.")
-    registration = django_filters.NumberFilter(field_name="registration_id")
+    unit = IdFilter(method="filter_unit", help_text="This unit id and every unit under it.")
+    registration = IdFilter(field_name="registration_id")
 
     class Meta:
         model = CheckIn

@@ -6,7 +6,9 @@ Everything here is public data (no personal data): anyone may read it.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, permissions, serializers
 from rest_framework.pagination import PageNumberPagination
 
@@ -24,6 +26,23 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+# ---------------------------------------------------------------- filters
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number the database can hold (not NumberFilter's decimal)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- events
@@ -87,10 +106,10 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class UnitFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Unit.Kind.choices)
-    parent = django_filters.NumberFilter(field_name="parent_id", help_text="Direct children of this unit id.")
+    parent = IdFilter(field_name="parent_id", help_text="Direct children of this unit id.")
     root = django_filters.BooleanFilter(field_name="parent", lookup_expr="isnull",
                                         help_text="true: only the top of the tree (units without a parent).")
-    within = django_filters.NumberFilter(method="filter_within",
+    within = IdFilter(method="filter_within",
                                          help_text="This unit id and every unit under it.")
     province = django_filters.CharFilter(field_name="province", lookup_expr="iexact")
     code = django_filters.CharFilter(field_name="code")

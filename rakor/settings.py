@@ -186,6 +186,10 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "rakor.models.Unit.Kind",
         "CheckInKindEnum": "attendance.models.CheckIn.Kind",
         "SessionKindEnum": "sessions_app.models.Session.Kind",
+        "SessionModeEnum": "sessions_app.models.Session.Mode",
+        "SessionStatusEnum": "sessions_app.models.Session.Status",
+        "DayModeEnum": "attendance.models.RegistrationDay.Mode",
+        "RegistrationStatusEnum": "attendance.models.Registration.Status",
     },
 }
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, permissions, serializers
+from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
+from rakor.api import Pagination
 from rakor.models import Event
 from rakor.roles import is_organiser
 
@@ -43,39 +46,108 @@ def session_api_data(session: Session, *, organiser: bool) -> dict:
     return data
 
 
-_SESSION_FIELDS = {
-    "id": serializers.IntegerField(), "title": serializers.CharField(), "day": serializers.DateField(),
-    "start": serializers.DateTimeField(), "end": serializers.DateTimeField(), "room": serializers.CharField(),
-    "kind": serializers.ChoiceField(choices=Session.Kind.choices),
-    "mode": serializers.ChoiceField(choices=Session.Mode.choices),
-    "status": serializers.ChoiceField(choices=Session.Status.choices),
-    "has_stream": serializers.BooleanField(), "description": serializers.CharField(),
-    "guest_speakers": serializers.ListField(child=serializers.CharField()),
-    "moderator": serializers.CharField(), "join_scope": serializers.ChoiceField(choices=Session.JoinScope.choices),
-    "status_changed_at": serializers.DateTimeField(allow_null=True),
-    "meeting_url": serializers.CharField(required=False, help_text="Organisers only."),
-    "meeting_passcode": serializers.CharField(required=False, help_text="Organisers only."),
-    "stream_url": serializers.CharField(required=False, help_text="Organisers only."),
-}
-SessionOutput = inline_serializer("Session", _SESSION_FIELDS)
+def _session_fields() -> dict:
+    """Fresh field instances each time: a serializer class takes its fields out of the dict it is given."""
+    return {
+        "id": serializers.IntegerField(), "title": serializers.CharField(), "day": serializers.DateField(),
+        "start": serializers.DateTimeField(), "end": serializers.DateTimeField(), "room": serializers.CharField(),
+        "kind": serializers.ChoiceField(choices=Session.Kind.choices),
+        "mode": serializers.ChoiceField(choices=Session.Mode.choices),
+        "status": serializers.ChoiceField(choices=Session.Status.choices),
+        "has_stream": serializers.BooleanField(), "description": serializers.CharField(),
+        "guest_speakers": serializers.ListField(child=serializers.CharField()),
+        "moderator": serializers.CharField(), "join_scope": serializers.ChoiceField(choices=Session.JoinScope.choices),
+        "status_changed_at": serializers.DateTimeField(allow_null=True),
+        "meeting_url": serializers.CharField(required=False, help_text="Organisers only."),
+        "meeting_passcode": serializers.CharField(required=False, help_text="Organisers only."),
+        "stream_url": serializers.CharField(required=False, help_text="Organisers only."),
+    }
+
+
+SessionOutput = inline_serializer("Session", _session_fields())
+SessionItem = type("SessionItem", (serializers.Serializer,), {**_session_fields(), "__module__": __name__})
 
 
 class StatusInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Session.Status.choices)
 
 
-class SessionListView(APIView):
-    """GET /api/v1/events/<event>/sessions/ — public."""
+class SessionFilter(django_filters.FilterSet):
+    day = django_filters.DateFilter(field_name="day")
+    status = django_filters.ChoiceFilter(choices=Session.Status.choices)
+    mode = django_filters.ChoiceFilter(choices=Session.Mode.choices)
+    kind = django_filters.ChoiceFilter(choices=Session.Kind.choices)
+
+    class Meta:
+        model = Session
+        fields = ("day", "status", "mode", "kind")
+
+
+class SessionPagination(Pagination):
+    """The API's ``?page``/``?page_size`` with the list under ``sessions`` (what the portal and clients read).
+
+    An agenda fits one page (100 by default): the count query is skipped when it does.
+    """
+
+    page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        try:
+            number = int(request.query_params.get(self.page_query_param) or 1)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise exceptions.NotFound(_("Halaman tidak ada."))
+        offset = (number - 1) * size
+        rows = list(queryset[offset:offset + size + 1])
+        if number > 1 and not rows:
+            raise exceptions.NotFound(_("Halaman tidak ada."))
+        self.number, self.size = number, size
+        self.total = offset + len(rows) if len(rows) <= size else queryset.count()
+        return rows[:size]
+
+    def _link(self, number):
+        if number < 1 or (number - 1) * self.size >= self.total:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, number) if number > 1 else remove_query_param(
+            url, self.page_query_param)
+
+    def get_paginated_response(self, data):
+        return Response({"count": self.total, "next": self._link(self.number + 1),
+                         "previous": self._link(self.number - 1) if self.number > 1 else None, "sessions": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {"type": "object", "required": ["count", "sessions"], "properties": {
+            "count": {"type": "integer"},
+            "next": {"type": "string", "format": "uri", "nullable": True},
+            "previous": {"type": "string", "format": "uri", "nullable": True},
+            "sessions": schema,
+        }}
+
+
+class SessionListView(generics.ListAPIView):
+    """GET /api/v1/events/<event>/sessions/ — public; filters day, status, mode, kind."""
 
     permission_classes = [permissions.AllowAny]
+    pagination_class = SessionPagination
+    filterset_class = SessionFilter
+    serializer_class = SessionItem
 
-    @extend_schema(responses={200: inline_serializer("SessionList", {"sessions": serializers.ListField(
-        child=inline_serializer("SessionItem", _SESSION_FIELDS))})})
-    def get(self, request, slug: str):
-        event = get_object_or_404(Event, slug=slug)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Session.objects.none()
+        self.event = get_object_or_404(Event, slug=self.kwargs["slug"])
+        return self.event.sessions.order_by("start", "title", "pk")
+
+    @extend_schema(responses={200: SessionItem(many=True),
+                              404: OpenApiResponse(description="No such event, or no such page.")})
+    def get(self, request, *args, **kwargs):
+        sessions = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         organiser = is_organiser(request.user)
-        sessions = list(event.sessions.order_by("start", "title", "pk"))
-        return Response({"sessions": [session_api_data(s, organiser=organiser) for s in sessions]})
+        return self.get_paginated_response([session_api_data(s, organiser=organiser) for s in sessions])
 
 
 class SessionStatusView(APIView):
@@ -84,7 +156,7 @@ class SessionStatusView(APIView):
     permission_classes = [IsOrganiser]
 
     @extend_schema(request=StatusInput, responses={
-        200: inline_serializer("SessionStatusResult", {"session": inline_serializer("SessionAfter", _SESSION_FIELDS)}),
+        200: inline_serializer("SessionStatusResult", {"session": inline_serializer("SessionAfter", _session_fields())}),
         400: OpenApiResponse(description="Unknown status or a transition that is not allowed."),
         404: OpenApiResponse(description="No such session in this event."),
     })
