@@ -1,0 +1,451 @@
+"""Writes of the certificates app: templates, exceptions, issuing (one or in bulk), revoking, reissuing.
+
+Issuing has two steps. *Allocation* gives numbers: inside one transaction the
+sequence rows are locked (``select_for_update``; on SQLite the write transaction is
+IMMEDIATE, which serialises writers), the next numbers are taken and the
+certificates written as ``pending``, so numbers are unique and gapless whatever runs
+at the same time. *Rendering* makes, signs, stores and hashes the PDFs of pending
+certificates, batch by batch, outside any long transaction. A crash between or
+during the two leaves pending certificates with their numbers: the next run (or the
+first download) renders them, so nothing is numbered twice or skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import multiprocessing
+import os
+import socket
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attendance.models import Registration
+from rakor.audit import audit_record, snapshot
+
+from . import rendering, signing
+from .eligibility import Eligibility, event_eligibility, registration_eligibility
+from .models import (Certificate, CertificateSequence, CertificateTemplate, EligibilityException, IssueRun)
+from .numbering import format_number
+
+log = logging.getLogger("rakor.certificates")
+
+RUN_STALE_SECONDS = 300
+
+
+class CertificateError(Exception):
+    """A refused certificate action; ``code`` is fixed, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+class RunBusy(CertificateError):
+    def __init__(self, run: IssueRun):
+        self.run = run
+        super().__init__("busy", _("Penerbitan sertifikat untuk acara ini sedang berjalan (mulai %(when)s). "
+                                   "Tunggu sampai selesai.") % {"when": timezone.localtime(run.started_at)
+                                                                .strftime("%H:%M:%S")})
+
+
+# ---------------------------------------------------------------- templates and exceptions
+
+
+def default_sequence(event) -> CertificateSequence:
+    sequence, _created = CertificateSequence.objects.get_or_create(event=event, code="umum")
+    return sequence
+
+
+DEFAULT_RULES = {
+    Registration.Role.PARTICIPANT: {"min_share_percent": 80},
+    Registration.Role.SPEAKER: {"min_share_percent": 0},
+    Registration.Role.MODERATOR: {"min_share_percent": 0},
+    Registration.Role.COMMITTEE: {"min_share_percent": 50},
+}
+
+
+def template_create_defaults(*, event, by=None, signatory: dict | None = None) -> list[CertificateTemplate]:
+    """Create the default design for every role that has no template yet (idempotent); audited."""
+    created = []
+    with transaction.atomic():
+        sequence = default_sequence(event)
+        existing = set(CertificateTemplate.objects.filter(event=event).values_list("role", flat=True))
+        for role, label in Registration.Role.choices:
+            if role in existing:
+                continue
+            template = CertificateTemplate.objects.create(
+                event=event, role=role, name=_("Sertifikat %(role)s — %(event)s") % {"role": label, "event": event.name},
+                html=rendering.DEFAULT_HTML, css=rendering.DEFAULT_CSS, sequence=sequence,
+                **DEFAULT_RULES.get(role, {}), **(signatory or {}))
+            audit_record(actor=by, action="create", obj=template, after=snapshot(template), event=event)
+            created.append(template)
+    return created
+
+
+def exception_grant(*, registration: Registration, reason: str, by) -> EligibilityException:
+    """Let a registration earn its certificate despite short attendance. The reason is required and audited."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CertificateError("reason_required", _("Alasan pengecualian wajib diisi."))
+    with transaction.atomic():
+        existing = EligibilityException.objects.select_for_update().filter(registration=registration).first()
+        before = snapshot(existing) if existing else None
+        if existing:
+            existing.reason, existing.granted_by = reason, by
+            existing.save()
+            exception = existing
+        else:
+            exception = EligibilityException.objects.create(registration=registration, reason=reason, granted_by=by)
+        audit_record(actor=by, action="certificate_exception", obj=exception, before=before,
+                     after=snapshot(exception), event=registration.event, reason=reason)
+    return exception
+
+
+def exception_remove(*, registration: Registration, by, reason: str = "") -> None:
+    with transaction.atomic():
+        existing = EligibilityException.objects.select_for_update().filter(registration=registration).first()
+        if existing is None:
+            return
+        before = snapshot(existing)
+        pk = existing.pk
+        existing.delete()
+        existing.pk = pk
+        audit_record(actor=by, action="certificate_exception_removed", obj=existing, before=before, after=None,
+                     event=registration.event, reason=reason)
+
+
+# ---------------------------------------------------------------- allocation (numbers)
+
+
+def allocate(*, event, eligible: Iterable[Eligibility], by=None, replaces: Certificate | None = None,
+             ) -> list[Certificate]:
+    """Number a pending certificate for each given registration that has no valid certificate yet.
+
+    Locks the sequences involved for the length of one transaction; unique and gapless
+    numbers; idempotent (registrations that already hold a valid certificate are skipped).
+    """
+    eligible = [e for e in eligible if e.template is not None]
+    if not eligible:
+        return []
+    with transaction.atomic():
+        fallback = default_sequence(event)
+        seq_ids = sorted({e.template.sequence_id or fallback.pk for e in eligible})
+        sequences = {s.pk: s for s in CertificateSequence.objects.select_for_update().filter(pk__in=seq_ids)
+                     .order_by("pk")}
+        holding = set(Certificate.objects.filter(registration_id__in=[e.registration.pk for e in eligible])
+                      .exclude(status=Certificate.Status.REVOKED).values_list("registration_id", flat=True))
+        certificates = []
+        for e in eligible:
+            registration = e.registration
+            if registration.pk in holding:
+                continue
+            holding.add(registration.pk)
+            sequence = sequences[e.template.sequence_id or fallback.pk]
+            sequence.last_number += 1
+            certificates.append(Certificate(
+                event=event, registration=registration, template=e.template, sequence=sequence,
+                seq=sequence.last_number,
+                number=format_number(e.template.number_pattern, seq=sequence.last_number, date=event.end_date,
+                                     event_slug=event.slug, role=registration.role),
+                recipient_name=registration.participant.full_name, role=registration.role, jp=e.jp,
+                minutes=e.minutes_attended, event_name=event.name, event_start=event.start_date,
+                event_end=event.end_date, by_exception=e.code == "exception", issued_by=by, replaces=replaces,
+            ))
+        Certificate.objects.bulk_create(certificates, batch_size=1000)
+        for sequence in sequences.values():
+            CertificateSequence.objects.filter(pk=sequence.pk).update(last_number=sequence.last_number)
+    return certificates
+
+
+# ---------------------------------------------------------------- rendering (PDFs)
+
+
+def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple[str, bytes]]:
+    """Render and sign one batch (runs in a worker process: no database)."""
+    pdfs = rendering.render_batch(spec, items)
+    return [(item["code"], signing.sign_pdf(pdf)) for item, pdf in zip(items, pdfs)]
+
+
+def _processes(requested: int | None, chunks: int) -> int:
+    n = requested if requested is not None else getattr(settings, "CERTIFICATE_RENDER_PROCESSES", 1)
+    if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child cannot have children
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(n, chunks))
+
+
+def _store(certificate: Certificate, data: bytes, signer: str) -> bool:
+    """Save the PDF and mark the certificate issued, unless it was revoked meanwhile."""
+    name = f"certificates/pdf/{certificate.event.slug}/{certificate.code}.pdf"
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    name = default_storage.save(name, ContentFile(data))
+    digest = hashlib.sha256(data).hexdigest()
+    now = timezone.now()
+    updated = Certificate.objects.filter(pk=certificate.pk, status=Certificate.Status.PENDING).update(
+        status=Certificate.Status.ISSUED, pdf=name, sha256=digest, signed_by=signer[:300], rendered_at=now)
+    if updated:
+        certificate.status, certificate.pdf.name, certificate.sha256 = Certificate.Status.ISSUED, name, digest
+        certificate.signed_by, certificate.rendered_at = signer[:300], now
+    else:
+        default_storage.delete(name)
+    return bool(updated)
+
+
+def render_pending(certificates: list[Certificate], *, processes: int | None = None,
+                   progress: Callable[[int], None] | None = None, batch_size: int | None = None) -> int:
+    """Render, sign and store the given pending certificates; returns how many were stored.
+
+    One WeasyPrint document per batch of the same template; with ``processes`` > 1 the
+    batches are rendered in forked worker processes while this process stores results.
+    ``progress(n)`` is called after each batch with the number stored so far.
+    """
+    certificates = [c for c in certificates if c.status == Certificate.Status.PENDING]
+    if not certificates:
+        return 0
+    size = batch_size or getattr(settings, "CERTIFICATE_BATCH_SIZE", 100)
+    by_template: dict[int, list[Certificate]] = {}
+    for c in certificates:
+        by_template.setdefault(c.template_id, []).append(c)
+    templates = {t.pk: t for t in CertificateTemplate.objects.filter(pk__in=by_template)}
+    specs = {pk: rendering.template_spec(t) for pk, t in templates.items()}
+    jobs = []
+    for pk, group in by_template.items():
+        for i in range(0, len(group), size):
+            chunk = group[i:i + size]
+            jobs.append((specs[pk], chunk, [rendering.certificate_item(c) for c in chunk]))
+    signer = signing.signer_label()  # loads (or creates) the signing key before any fork
+    n_proc = _processes(processes, len(jobs))
+    stored = 0
+
+    def handle(chunk, results):
+        nonlocal stored
+        by_code = dict(results)
+        for c in chunk:
+            if _store(c, by_code[c.code], signer):
+                stored += 1
+        if progress is not None:
+            progress(stored)
+
+    if n_proc == 1:
+        for spec, chunk, items in jobs:
+            handle(chunk, _render_chunk(spec, items))
+        return stored
+    from concurrent.futures import ProcessPoolExecutor
+
+    connections.close_all()  # children must not share the parent's database sockets
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=n_proc, mp_context=context) as pool:
+        futures = [(chunk, pool.submit(_render_chunk, spec, items)) for spec, chunk, items in jobs]
+        for chunk, future in futures:
+            handle(chunk, future.result())
+    return stored
+
+
+def _with_relations(queryset):
+    return queryset.select_related("event", "template", "registration__participant__unit")
+
+
+def ensure_rendered(certificate: Certificate) -> Certificate:
+    """The certificate with its PDF made (renders a pending one now, in this process)."""
+    if certificate.status == Certificate.Status.PENDING or (certificate.status == Certificate.Status.ISSUED
+                                                            and not certificate.pdf):
+        certificate = _with_relations(Certificate.objects.filter(pk=certificate.pk)).get()
+        if certificate.status == Certificate.Status.PENDING:
+            render_pending([certificate], processes=1)
+            certificate.refresh_from_db()
+    return certificate
+
+
+def certificate_pdf_bytes(certificate: Certificate) -> bytes:
+    """The stored PDF (made now if it has not been yet)."""
+    certificate = ensure_rendered(certificate)
+    with default_storage.open(certificate.pdf.name, "rb") as fh:
+        return fh.read()
+
+
+# ---------------------------------------------------------------- one at a time
+
+
+def certificate_issue(*, registration: Registration, by=None, send_email: bool = False) -> Certificate:
+    """Issue one registration's certificate now (idempotent: returns the valid one it already has).
+
+    Raises CertificateError("not_eligible") with the reason when attendance falls short.
+    Audited when an organiser (``by``) issues it.
+    """
+    existing = valid_certificate(registration)
+    if existing is not None:
+        return ensure_rendered(existing)
+    eligibility = registration_eligibility(registration)
+    if not eligibility.eligible:
+        raise CertificateError("not_eligible", eligibility.reason)
+    with transaction.atomic():
+        created = allocate(event=registration.event, eligible=[eligibility], by=by)
+        if created and by is not None:
+            audit_record(actor=by, action="certificate_issue", obj=created[0], after=snapshot(created[0]),
+                         event=registration.event)
+    certificate = created[0] if created else valid_certificate(registration)
+    certificate = ensure_rendered(certificate)
+    if send_email and created:
+        _queue_email([certificate.pk])
+    return certificate
+
+
+def valid_certificate(registration: Registration) -> Certificate | None:
+    return (_with_relations(Certificate.objects.filter(registration=registration))
+            .exclude(status=Certificate.Status.REVOKED).first())
+
+
+def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certificate:
+    """Revoke with a (required) reason; the verification page then says revoked. Audited."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CertificateError("reason_required", _("Alasan pencabutan wajib diisi."))
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if locked.status == Certificate.Status.REVOKED:
+            raise CertificateError("already_revoked", _("Sertifikat ini sudah dicabut."))
+        before = snapshot(locked)
+        locked.status = Certificate.Status.REVOKED
+        locked.revoked_at, locked.revoked_reason, locked.revoked_by = timezone.now(), reason, by
+        locked.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
+        audit_record(actor=by, action="certificate_revoke", obj=locked, before=before, after=snapshot(locked),
+                     event=locked.event, reason=reason)
+    return locked
+
+
+def certificate_reissue(*, certificate: Certificate, reason: str, by) -> Certificate:
+    """Revoke (if still valid) and issue a new certificate with a new number that names the old one.
+
+    The new certificate states what the attendance record says now (name, JP). Audited.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CertificateError("reason_required", _("Alasan penerbitan ulang wajib diisi."))
+    registration = certificate.registration
+    eligibility = registration_eligibility(registration)
+    if eligibility.template is None:
+        raise CertificateError("no_template", eligibility.reason)
+    with transaction.atomic():
+        old = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if hasattr(old, "replaced_by") and Certificate.objects.filter(replaces=old).exists():
+            raise CertificateError("already_reissued", _("Sertifikat ini sudah diterbitkan ulang."))
+        if old.status != Certificate.Status.REVOKED:
+            certificate_revoke(certificate=old, reason=reason, by=by)
+        if not eligibility.eligible:
+            eligibility.code = "exception"  # the organiser's decision to reissue stands in for the rule
+        created = allocate(event=registration.event, eligible=[eligibility], by=by, replaces=old)
+        if not created:
+            raise CertificateError("has_valid", _("Pendaftaran ini sudah memiliki sertifikat yang sah."))
+        audit_record(actor=by, action="certificate_reissue", obj=created[0], before=snapshot(old),
+                     after=snapshot(created[0]), event=registration.event, reason=reason)
+    return ensure_rendered(created[0])
+
+
+# ---------------------------------------------------------------- bulk runs
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reap_stale_runs(event) -> None:
+    """Mark runs whose process is gone (or silent for RUN_STALE_SECONDS) as interrupted."""
+    host = socket.gethostname()
+    limit = timezone.now() - dt.timedelta(seconds=RUN_STALE_SECONDS)
+    for run in IssueRun.objects.filter(event=event, status=IssueRun.Status.RUNNING):
+        dead = run.host == host and run.pid and run.pid != os.getpid() and not _pid_alive(run.pid)
+        silent = (run.heartbeat_at or run.started_at) < limit
+        if dead or silent:
+            IssueRun.objects.filter(pk=run.pk, status=IssueRun.Status.RUNNING).update(
+                status=IssueRun.Status.INTERRUPTED, finished_at=timezone.now(),
+                error=_("Proses berhenti sebelum selesai; penerbitan berikutnya melanjutkannya."))
+
+
+def issue_run_start(*, event, by=None, send_email: bool = False) -> IssueRun:
+    """Open a bulk run for the event, or raise RunBusy when one is already running (audited)."""
+    _reap_stale_runs(event)
+    try:
+        with transaction.atomic():
+            run = IssueRun.objects.create(event=event, started_by=by, heartbeat_at=timezone.now(),
+                                          host=socket.gethostname()[:200], pid=os.getpid(), send_email=send_email)
+            audit_record(actor=by, action="certificates_issue_all", obj=run, after=snapshot(run), event=event)
+    except IntegrityError:
+        running = IssueRun.objects.filter(event=event, status=IssueRun.Status.RUNNING).first()
+        if running is None:
+            raise
+        raise RunBusy(running)
+    return run
+
+
+def issue_run_execute(run: IssueRun, *, processes: int | None = None,
+                      progress: Callable[[IssueRun], None] | None = None) -> IssueRun:
+    """Number every eligible registration's certificate, then render every pending one.
+
+    Resumable: what an earlier, interrupted run numbered is rendered now, and nobody
+    is numbered twice. Updates the run's progress after each batch.
+    """
+    event = run.event
+    IssueRun.objects.filter(pk=run.pk).update(host=socket.gethostname()[:200], pid=os.getpid(),
+                                              heartbeat_at=timezone.now())
+    try:
+        results = event_eligibility(event)
+        created = allocate(event=event, eligible=[e for e in results.values() if e.eligible], by=run.started_by)
+        pending = list(_with_relations(Certificate.objects.filter(event=event, status=Certificate.Status.PENDING))
+                       .order_by("sequence_id", "seq"))
+        run.total, run.allocated, run.done = len(pending), len(created), 0
+        IssueRun.objects.filter(pk=run.pk).update(total=run.total, allocated=run.allocated, done=0,
+                                                  heartbeat_at=timezone.now())
+        if progress:
+            progress(run)
+
+        def step(done: int) -> None:
+            run.done = done
+            IssueRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
+            if progress:
+                progress(run)
+
+        render_pending(pending, processes=processes, progress=step)
+        run.status, run.finished_at = IssueRun.Status.DONE, timezone.now()
+        IssueRun.objects.filter(pk=run.pk).update(status=run.status, finished_at=run.finished_at, done=run.done)
+        if run.send_email:
+            _queue_email([c.pk for c in pending if c.status == Certificate.Status.ISSUED])
+    except BaseException as exc:
+        run.status, run.finished_at, run.error = IssueRun.Status.FAILED, timezone.now(), str(exc)[:2000]
+        IssueRun.objects.filter(pk=run.pk).update(status=run.status, finished_at=run.finished_at, error=run.error)
+        raise
+    return run
+
+
+def issue_all(*, event, by=None, processes: int | None = None, send_email: bool = False,
+              progress: Callable[[IssueRun], None] | None = None) -> IssueRun:
+    """Start and run a bulk issue in this process (the management command, the demo)."""
+    run = issue_run_start(event=event, by=by, send_email=send_email)
+    return issue_run_execute(run, processes=processes, progress=progress)
+
+
+def _queue_email(certificate_ids: list[int]) -> None:
+    from .tasks import send_certificate_email
+
+    def send():
+        for pk in certificate_ids:
+            send_certificate_email.delay(pk)
+
+    transaction.on_commit(send)
