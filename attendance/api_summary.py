@@ -65,4 +65,4 @@ class AttendanceSummaryView(APIView):
     def get(self, request, slug):
         event = get_object_or_404(Event, slug=slug)
         scope = None if is_organiser(request.user) else coordinator_unit(request.user)
-        return Response(selectors.attendance_summary(event, units=scope))
+        return Response(selectors.attendance_summary_cached(event, units=scope))

@@ -113,7 +113,7 @@ def _mode_label(mode: str) -> str:
 
 def build(event: Event, *, scope_unit: Unit | None = None) -> Recap:
     return Recap(event=event, scope_unit=scope_unit,
-                 summary=selectors.attendance_summary(event, units=scope_unit), generated_at=timezone.now())
+                 summary=selectors.attendance_summary_cached(event, units=scope_unit), generated_at=timezone.now())
 
 
 def count_headers() -> list[str]:

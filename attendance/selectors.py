@@ -274,6 +274,54 @@ def _empty_counts() -> dict:
     return {"expected_in_person": 0, "present_in_person": 0, "expected_online": 0, "joined_online": 0}
 
 
+SUMMARY_CACHE_SECONDS = 300
+
+
+def _summary_fingerprint(event: Event) -> tuple:
+    """What changes when the summary could: check-ins (insert-only), registrations, participants, sessions.
+
+    One statement of index-backed aggregates, a small fraction of the summary's cost.
+    """
+    from django.db import connection
+
+    from sessions_app.models import Session
+
+    from .models import CheckIn, Participant
+
+    qn = connection.ops.quote_name
+    checkin, registration = qn(CheckIn._meta.db_table), qn(Registration._meta.db_table)
+    participant, session = qn(Participant._meta.db_table), qn(Session._meta.db_table)
+    sql = (
+        f"SELECT (SELECT MAX(id) FROM {checkin} WHERE event_id = %s), (SELECT COUNT(*) FROM {checkin} WHERE event_id = %s), "
+        f"(SELECT MAX(updated_at) FROM {registration} WHERE event_id = %s), "
+        f"(SELECT COUNT(*) FROM {registration} WHERE event_id = %s), (SELECT MAX(updated_at) FROM {participant}), "
+        f"(SELECT COUNT(*) FROM {session} WHERE event_id = %s), (SELECT MAX(id) FROM {session} WHERE event_id = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk] * 6)
+        return tuple(str(v) for v in cursor.fetchone())
+
+
+def attendance_summary_cached(event: Event, *, units=None) -> dict:
+    """``attendance_summary`` from the cache while nothing it counts has changed (see _summary_fingerprint).
+
+    A new check-in, a registration or participant edit, or a session added changes the
+    fingerprint and the next call recomputes; edits the fingerprint cannot see (a
+    unit renamed, a session retitled) show within SUMMARY_CACHE_SECONDS.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+
+    fingerprint = hashlib.sha256(repr(_summary_fingerprint(event)).encode()).hexdigest()[:32]
+    key = f"attendance-summary:{event.pk}:{units.path if units is not None else '*'}:{fingerprint}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = attendance_summary(event, units=units)
+        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
 def attendance_summary(event: Event, *, units=None) -> dict:
     """Attendance per day, unit, province and session: the recap the API and the reports show.
 
@@ -284,6 +332,7 @@ def attendance_summary(event: Event, *, units=None) -> dict:
     limits everything to its subtree (coordinators). Five queries whatever the size.
     """
     from django.db.models import Case, CharField, Value, When
+    from django.utils import timezone
 
     from sessions_app.models import Session
 
@@ -357,8 +406,9 @@ def attendance_summary(event: Event, *, units=None) -> dict:
     for session_id, kind, n in per_session_rows:
         by_session.setdefault(session_id, {"in_room": 0, "online": 0})["in_room" if kind == "room" else "online"] += n
     sessions = [
-        {"id": s.pk, "title": s.title, "day": s.day.isoformat(), "start": s.start.isoformat(),
-         "end": s.end.isoformat(), "mode": s.mode, "kind": s.kind,
+        {"id": s.pk, "title": s.title, "day": s.day.isoformat(),
+         "start": timezone.localtime(s.start, event.tz).isoformat(),
+         "end": timezone.localtime(s.end, event.tz).isoformat(), "mode": s.mode, "kind": s.kind,
          **by_session.get(s.pk, {"in_room": 0, "online": 0})}
         for s in Session.objects.filter(event=event).order_by("start", "title", "pk")
     ]
@@ -375,6 +425,35 @@ def attendance_summary(event: Event, *, units=None) -> dict:
         "per_province": provinces,
         "per_session": sessions,
     }
+
+
+def delegation_day_counts(event: Event, day, *, units=None) -> dict:
+    """One day of a delegation, over approved registrations attending that day: one query.
+
+    expected/present in person (an accepted door entry), expected/joined online (an
+    accepted online join of a session that day), and the missing of each.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from .models import CheckIn
+
+    entries = CheckIn.objects.filter(registration=OuterRef("registration"), day=day, result=CheckIn.Result.OK,
+                                     kind=CheckIn.Kind.ENTRY)
+    rows = _unit_scope(
+        RegistrationDay.objects.filter(registration__event=event, registration__status=Registration.Status.APPROVED,
+                                       date=day), units, "registration__participant__",
+    ).annotate(
+        door=Exists(entries.filter(session__isnull=True)),
+        joined=Exists(entries.filter(session__isnull=False, method__in=ONLINE_METHODS)),
+    )
+    in_person, online = Q(mode=RegistrationDay.Mode.IN_PERSON), Q(mode=RegistrationDay.Mode.ONLINE)
+    counts = rows.aggregate(
+        expected_in_person=Count("pk", filter=in_person), present_in_person=Count("pk", filter=in_person & Q(door=True)),
+        expected_online=Count("pk", filter=online), joined_online=Count("pk", filter=online & Q(joined=True)),
+    )
+    counts["missing_in_person"] = counts["expected_in_person"] - counts["present_in_person"]
+    counts["missing_online"] = counts["expected_online"] - counts["joined_online"]
+    return counts
 
 
 def checkins_for_registration(registration: Registration) -> list:

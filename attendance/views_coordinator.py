@@ -407,3 +407,110 @@ def unit_cancel(request, event, public_id):
             return redirect("attendance:unit_list", event=event.slug)
     return render(request, "attendance/coordinator/cancel.html",
                   {**_common(request, event), "form": form, "registration": registration})
+
+
+# ---------------------------------------------------------------- attendance of the delegation
+
+
+ATTENDANCE_PAGE_SIZE = 100
+CERTIFICATE_TOTAL_LIMIT = 5000  # above this many people the page counts certificates on its rows only
+
+
+def _attendance_day(request, event: Event):
+    """?day= if it is an event day; else today during the event, the last day after it, the first before it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    raw = request.GET.get("day", "")
+    try:
+        asked = dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        asked = None
+    if asked in event.days:
+        return asked
+    today = timezone.localtime(timezone.now(), event.tz).date()
+    if today in event.days:
+        return today
+    return event.days[-1] if today > event.end_date else event.days[0]
+
+
+def _reminder(registration: Registration, mode: str, day) -> str:
+    from django.utils import formats
+
+    values = {"name": registration.participant.full_name, "event": registration.event.name,
+              "day": formats.date_format(day, "l, j F Y"), "url": registration.portal_url,
+              "venue": registration.event.venue}
+    if mode == RegistrationDay.Mode.IN_PERSON:
+        return _("Yth. %(name)s, kehadiran Anda di %(event)s pada %(day)s belum tercatat. Mohon tunjukkan tiket QR "
+                 "di meja registrasi %(venue)s. Tiket dan agenda ada di portal pribadi Anda: %(url)s") % values
+    return _("Yth. %(name)s, Anda terdaftar mengikuti %(event)s secara daring pada %(day)s dan belum bergabung. "
+             "Silakan bergabung melalui tombol di portal pribadi Anda: %(url)s") % values
+
+
+@staff_area
+def unit_attendance(request, event):
+    """The delegation's attendance on one day: counts, who is missing (with a WhatsApp reminder), certificates."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from certificates.selectors import certificates_by_registration
+
+    from .models import CheckIn
+
+    event = get_object_or_404(Event, slug=event)
+    user = request.user
+    organiser = is_organiser(user)
+    units = managed_units(user)
+    day = _attendance_day(request, event)
+    unit_filter = None
+    raw_unit = request.GET.get("unit", "")
+    if raw_unit.isdigit():
+        unit_filter = units.filter(pk=int(raw_unit)).first()
+    scope_unit = unit_filter or (None if organiser else coordinator_unit(user))
+    visible = Registration.objects.filter(event=event)
+    if scope_unit is not None:
+        visible = visible.filter(participant__unit__path__startswith=scope_unit.path)
+    counts = selectors.registration_counts(event, visible)
+    summary = selectors.delegation_day_counts(event, day, units=scope_unit)
+
+    ok_entries = CheckIn.objects.filter(registration=OuterRef("pk"), day=day, result=CheckIn.Result.OK,
+                                        kind=CheckIn.Kind.ENTRY)
+    rows_qs = (
+        visible.filter(status=Registration.Status.APPROVED)
+        .annotate(
+            day_mode=Subquery(RegistrationDay.objects.filter(registration=OuterRef("pk"), date=day).values("mode")[:1]),
+            door_at=Subquery(ok_entries.filter(session__isnull=True).order_by("scanned_at").values("scanned_at")[:1]),
+            joined=Exists(ok_entries.filter(session__isnull=False, method__in=selectors.ONLINE_METHODS)),
+        )
+        .select_related("participant__unit")
+    )
+    missing_q = (Q(day_mode=RegistrationDay.Mode.IN_PERSON, door_at__isnull=True)
+                 | Q(day_mode=RegistrationDay.Mode.ONLINE, joined=False))
+    show = "all" if request.GET.get("show") == "all" else "missing"
+    listed = rows_qs.filter(missing_q) if show == "missing" else rows_qs.filter(day_mode__isnull=False)
+    listed = listed.order_by("participant__unit__sort_order", "participant__unit__name", "participant__full_name", "pk")
+    page = Paginator(listed, ATTENDANCE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    certificates = certificates_by_registration([r.pk for r in rows])
+    from django.utils import timezone
+
+    for r in rows:
+        r.event = event
+        r.certificate = certificates.get(r.pk)
+        r.door_local = timezone.localtime(r.door_at, event.tz) if r.door_at else None
+        r.is_missing = ((r.day_mode == RegistrationDay.Mode.IN_PERSON and r.door_at is None)
+                        or (r.day_mode == RegistrationDay.Mode.ONLINE and not r.joined))
+        r.wa_url = (wa_link(r.participant.whatsapp, _reminder(r, r.day_mode, day))
+                    if r.is_missing and r.participant.whatsapp else "")
+    issued_total = None
+    if counts["approved"] <= CERTIFICATE_TOTAL_LIMIT:
+        ids = list(visible.filter(status=Registration.Status.APPROVED).values_list("pk", flat=True))
+        issued_total = len(certificates_by_registration(ids))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "attendance/coordinator/attendance.html", {
+        **_common(request, event), "day": day, "days": event.days, "counts": counts, "summary": summary,
+        "rows": rows, "page": page, "show": show, "unit_filter": unit_filter, "scope_unit": scope_unit,
+        "unit_choices": [(u, u.path.count("/") - 2) for u in units.order_by("path").only("pk", "name", "path")],
+        "issued_total": issued_total, "query": query.urlencode(),
+    })
