@@ -169,3 +169,41 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.unit}"
+
+
+class AuditEntry(models.Model):
+    """One organiser change (who, what, when, before and after). Written by `rakor.audit`."""
+
+    at = models.DateTimeField(_("waktu"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too, so the entry still names the person if the account is deleted.
+    actor_label = models.CharField(_("oleh (nama)"), max_length=200, blank=True)
+    event = models.ForeignKey(
+        Event, verbose_name=_("acara"), null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    action = models.CharField(_("tindakan"), max_length=40)
+    model = models.CharField(_("jenis data"), max_length=60, db_index=True)
+    object_id = models.CharField(_("ID data"), max_length=64)
+    object_repr = models.CharField(_("data"), max_length=300, blank=True)
+    before = models.JSONField(_("sebelum"), null=True, blank=True)
+    after = models.JSONField(_("sesudah"), null=True, blank=True)
+    reason = models.TextField(_("alasan"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["event", "-at"]), models.Index(fields=["model", "object_id"])]
+        verbose_name = _("jejak audit")
+        verbose_name_plural = pgettext_lazy("jamak", "jejak audit")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.model}#{self.object_id}"
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for every field whose value differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
