@@ -3,16 +3,19 @@
 from celery import shared_task
 
 
-@shared_task
-def issue_certificates_task(run_id: int) -> dict:
-    """Carry out a bulk run opened by `services.issue_run_start` (the organiser's button)."""
+@shared_task(bind=True)
+def issue_certificates_task(self, run_id: int) -> dict:
+    """Carry out a bulk run opened by `services.issue_run_start` (the organiser's button).
+
+    Run in-process (no broker) it stays in one process: forking a web server's process is unsafe.
+    """
     from .models import IssueRun
     from .services import issue_run_execute
 
     run = IssueRun.objects.select_related("event", "started_by").filter(pk=run_id).first()
     if run is None or run.status != IssueRun.Status.RUNNING:
         return {"run": run_id, "skipped": True}
-    run = issue_run_execute(run)
+    run = issue_run_execute(run, processes=1 if self.request.is_eager else None)
     return {"run": run_id, "done": run.done, "total": run.total}
 
 
