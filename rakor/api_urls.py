@@ -10,4 +10,5 @@ urlpatterns = [
     path("units/", api.UnitListView.as_view(), name="api-units"),
     path("", include("attendance.api_urls")),
     path("", include("sessions_app.api_urls")),
+    path("", include("certificates.api_urls")),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("sessions_app.minutes.urls")),
     path("", include("sessions_app.urls_join")),
     path("", include("attendance.urls")),
+    path("", include("certificates.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
