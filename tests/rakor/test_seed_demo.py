@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from attendance.identity import validate_nip
-from attendance.models import Participant, Registration, RegistrationDay, UnitQuota
+from attendance.models import CheckIn, Participant, Registration, RegistrationDay, UnitQuota
 from attendance.selectors import quota_usage
 from rakor.models import Event, StaffProfile, Unit
+from sessions_app.models import OnlineAttendance, Session
 from rakor.roles import COORDINATOR, NOTULIS, ORGANISER, SCANNER, is_organiser
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,8 @@ def counts():
         "days": RegistrationDay.objects.count(),
         "quotas": UnitQuota.objects.count(),
         "users": get_user_model().objects.count(),
+        "checkins": CheckIn.objects.count(),
+        "online_attendance": OnlineAttendance.objects.count(),
     }
 
 
@@ -57,6 +60,7 @@ def test_seed_twice_creates_nothing_new_and_prints_the_same():
     check_quotas_and_capacity()
     check_modes()
     check_users_and_output(seeded)
+    check_attendance()
 
 
 def test_a_rerun_keeps_edits_and_a_larger_run_adds_people():
@@ -194,6 +198,46 @@ def check_users_and_output(seeded):
     assert len(links) == 12
     portal_paths = {r.portal_path for r in Registration.objects.all()}
     assert set(links) <= portal_paths
+
+
+def check_attendance():
+    """The archive has attendance as it happened; the demo has arrivals today."""
+    from attendance.selectors import attendance_summary
+
+    archive = Event.objects.get(slug="rakorwas-2022")
+    ok = CheckIn.objects.filter(event=archive, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY)
+    door = ok.filter(session__isnull=True)
+    online = ok.filter(method=CheckIn.Method.ONLINE)
+    summary = attendance_summary(archive)
+    for day in summary["per_day"]:
+        # Most in-person guests came, some did not; most online participants joined.
+        assert 0.75 * day["expected_in_person"] <= day["present_in_person"] < day["expected_in_person"] or (
+            day["expected_in_person"] < 20 and day["present_in_person"] <= day["expected_in_person"])
+        assert day["present_in_person"] > 0
+        assert 0.6 * day["expected_online"] <= day["joined_online"] <= day["expected_online"]
+    # Only in-person days have door entries; only online days have online joins; all inside the event.
+    for c in door.select_related("registration"):
+        assert c.registration.days.get(date=c.day).mode == RegistrationDay.Mode.IN_PERSON
+        assert c.day in archive.days
+    for c in online.select_related("session"):
+        assert c.registration.days.get(date=c.day).mode == RegistrationDay.Mode.ONLINE
+        assert c.session.day == c.day and c.session.mode != Session.Mode.IN_PERSON
+    # Every online join has its minutes, within the session's length.
+    minutes = {(a.registration_id, a.session_id): a for a in OnlineAttendance.objects.filter(session__event=archive)
+               .select_related("session")}
+    assert len(minutes) == online.count() > 0
+    for a in minutes.values():
+        length = (a.session.end - a.session.start).total_seconds() / 60
+        assert 1 <= a.heartbeat_minutes <= length and a.first_joined_at < a.last_heartbeat_at
+    # Session check-ins in the room for the in-person guests.
+    assert ok.filter(session__isnull=False, method=CheckIn.Method.CAMERA).exists()
+    demo = Event.objects.get(slug="rakorwas-demo")
+    today = timezone.localtime(timezone.now(), demo.tz).date()
+    arrived = CheckIn.objects.filter(event=demo, day=today, result=CheckIn.Result.OK, session__isnull=True)
+    expected = RegistrationDay.objects.filter(registration__event=demo, date=today, mode=RegistrationDay.Mode.IN_PERSON,
+                                              registration__status=Registration.Status.APPROVED).count()
+    assert 0 < arrived.count() < expected
+    assert all(c.scanned_at <= timezone.now() for c in arrived)
 
 
 def test_negative_count_is_refused():

@@ -440,6 +440,10 @@ class Command(BaseCommand):
                 self.ensure_registrations(event, [p for p in people if getattr(p, member)], pks, units, users)
         for event in (archive, demo):
             self.run_app_hooks(event, archive=event is archive)
+        if connection.vendor == "postgresql":
+            # Bulk-loaded tables: fresh planner statistics now, not at autovacuum's next round.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.report(users, (archive, demo))
 
     def note(self, text: str) -> None:
