@@ -107,7 +107,12 @@ def clean_items(items) -> list[dict]:
 def _apply(minutes: Minutes, content: dict) -> None:
     for f in MODEL_FIELDS:
         if f in content:
-            setattr(minutes, f, str(content.get(f) or "").strip())
+            value = str(content.get(f) or "").strip()
+            limit = Minutes._meta.get_field(f).max_length
+            if limit and len(value) > limit:
+                raise ValidationError(_("%(field)s terlalu panjang (maks. %(n)d karakter).") % {
+                    "field": Minutes._meta.get_field(f).verbose_name, "n": limit})
+            setattr(minutes, f, value)
     if "opened" in content:
         minutes.opened_at = _to_datetime(minutes, content.get("opened") or "")
     if "closed" in content:
