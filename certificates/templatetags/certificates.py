@@ -13,12 +13,16 @@ def portal_certificate_info(registration) -> dict:
     from ..eligibility import registration_eligibility
     from ..models import Certificate
 
+    event = registration.event
+    today = timezone.localdate(timezone=event.tz)
+    ended = today > event.end_date
+    info = {"certificate": None, "event_ended": ended, "can_issue": False, "eligibility": None,
+            "download_path": f"{registration.portal_path}sertifikat.pdf"}
+    if today < event.start_date:
+        return info  # nothing can have been earned yet: no query before the event
     certificate = (Certificate.objects.filter(registration=registration).exclude(status=Certificate.Status.REVOKED)
                    .select_related("event").first())
-    event = registration.event
-    ended = timezone.localdate(timezone=event.tz) > event.end_date
-    info = {"certificate": certificate, "event_ended": ended, "can_issue": False, "eligibility": None,
-            "download_path": f"{registration.portal_path}sertifikat.pdf"}
+    info["certificate"] = certificate
     if certificate is None and ended:
         eligibility = registration_eligibility(registration)
         info["eligibility"] = eligibility
