@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from attendance.models import CheckIn
-from attendance.ratelimit import portal_guess_blocked
+from attendance import ratelimit
 from attendance.selectors import registration_for_ticket_secret
 from attendance.views_public import _private, portal_view
 
@@ -119,6 +119,18 @@ def _join_portal(request, registration, session_id: int):
     return _joined_response(request, registration, session, outcome)
 
 
+def _guess_blocked(request) -> bool:
+    """``ratelimit.portal_guess_blocked``, read through this process's cache instance (selectors.process_cache).
+
+    Same key, same limit: only the connection differs. A blocked client goes on to
+    ``portal_view``, which answers 429 as on every portal page.
+    """
+    from django.conf import settings
+
+    misses = selectors.process_cache().get(ratelimit._key(ratelimit.client_ip(request)), 0)
+    return misses >= settings.PORTAL_GUESS_LIMIT
+
+
 def _join_quick(request, secret: str, session_id: int):
     """The common case of a join storm, with as little work as the rules allow; None for everything else.
 
@@ -131,7 +143,7 @@ def _join_quick(request, secret: str, session_id: int):
     """
     from attendance.checkin import registration_by_portal_secret
 
-    if request.method != "GET" or not secret or len(secret) > 64 or portal_guess_blocked(request):
+    if request.method != "GET" or not secret or len(secret) > 64 or _guess_blocked(request):
         return None
     session = selectors.cached_session(session_id)
     if session is None:
