@@ -25,7 +25,7 @@ class CertificateTemplateAdmin(AuditedAdminMixin, OrganiserAdmin):
         (_("Penanda tangan"), {"fields": ("signatory_name", "signatory_position", "signatory_nip",
                                           "signature_image")}),
         (_("Nomor"), {"fields": ("number_pattern", "sequence")}),
-        (_("Syarat dan JP"), {"fields": ("basis", "min_share_percent", "session_attended_percent",
+        (_("Syarat dan JP"), {"fields": ("basis", "min_share_percent", "session_attended_percent", "count_ceremonies",
                                          "minutes_per_jp", "jp_cap", "self_service")}),
     )
 

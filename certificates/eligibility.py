@@ -2,24 +2,29 @@
 
 How minutes are counted (docs/readme/certificates.md says the same):
 
-* Only the event's sessions that are not breaks (*rehat*, *ishoma*) count.
+* Sessions of kind plenary, panel and breakout count; breaks (*rehat*, *ishoma*) never
+  do, ceremonies (registration, formal opening or closing) only when the template
+  says so (``count_ceremonies``).
+* Sessions that overlap in time (parallel breakouts) form one *slot*: a person can sit
+  in only one of them, so a slot counts once, with the best of its sessions.
 * **In person.** An accepted door entry for a day (a check-in without a session) counts
   every in-person or hybrid session of that day, from the session's start or the
   entry's time, whichever is later, to the session's end. An accepted check-in at a
-  session's own door counts that session the same way. Exit scans do not shorten
-  anything (a re-entry after an exit is not recorded as a new entry, so a lunch break
-  cannot be told apart from leaving).
+  session's own door counts that session the same way (and, within its slot, wins
+  over the door entry). Exit scans do not shorten anything (a re-entry after an exit
+  is not recorded as a new entry, so a lunch break cannot be told from leaving).
 * **Online.** The minutes of ``OnlineAttendance`` (the larger of the portal's
   heartbeats and the reconciled meeting report), at most the session's length.
 * A session's attended minutes are the larger of the two (never their sum).
-* A session counts as *attended* when its attended minutes reach the template's
-  ``session_attended_percent`` of its length.
-* A session is *expected* of a person when its mode suits how they attend that day
-  (in person: in-person and hybrid sessions; online: online and hybrid sessions; a day
-  without a registered mode: all), or when they attended it anyway.
-* Share = attended / expected, of sessions or of minutes (the template's ``basis``).
-  Eligible when the share reaches ``min_share_percent``, the registration is approved
-  and its ticket not revoked — or when an organiser granted an exception.
+* A session is *attended* when its attended minutes reach the template's
+  ``session_attended_percent`` of its length; a slot is attended when one of its
+  sessions is.
+* A slot is *expected* of a person when one of its sessions suits how they attend that
+  day (in person: in-person and hybrid sessions; online: online and hybrid sessions; a
+  day without a registered mode: all), or when they attended it anyway.
+* Share = attended / expected, of slots ("sessions") or of minutes (the template's
+  ``basis``). Eligible when the share reaches ``min_share_percent``, the registration
+  is approved and its ticket not revoked — or when an organiser granted an exception.
 * JP = attended minutes // ``minutes_per_jp`` (rounded down), at most ``jp_cap``.
 """
 
@@ -46,10 +51,14 @@ class SessionSlot:
     start: dt.datetime
     end: dt.datetime
     mode: str
+    kind: str
 
     @property
     def length(self) -> int:
         return max(0, int((self.end - self.start).total_seconds() // 60))
+
+
+COUNTED_KINDS = {Session.Kind.PLENARY, Session.Kind.PANEL, Session.Kind.BREAKOUT}
 
 
 @dataclass
@@ -75,10 +84,28 @@ def _minutes_between(a: dt.datetime, b: dt.datetime) -> int:
     return max(0, int((b - a).total_seconds() // 60))
 
 
-def countable_sessions(event) -> list[SessionSlot]:
+def event_sessions(event) -> list[SessionSlot]:
+    """The event's sessions (all kinds but breaks), in time order."""
     rows = (Session.objects.filter(event=event).exclude(kind=Session.Kind.BREAK)
-            .order_by("start", "pk").values_list("pk", "day", "start", "end", "mode"))
+            .order_by("start", "pk").values_list("pk", "day", "start", "end", "mode", "kind"))
     return [SessionSlot(*row) for row in rows]
+
+
+def counted_slots(sessions: list[SessionSlot], template: CertificateTemplate | None) -> list[list[SessionSlot]]:
+    """The sessions that count for this template, grouped into slots of sessions overlapping in time."""
+    kinds = set(COUNTED_KINDS)
+    if template is not None and template.count_ceremonies:
+        kinds.add(Session.Kind.CEREMONY)
+    slots: list[list[SessionSlot]] = []
+    slot_end = None
+    for s in sorted((s for s in sessions if s.kind in kinds), key=lambda s: (s.start, s.id)):
+        if slots and slot_end is not None and s.start < slot_end:
+            slots[-1].append(s)
+            slot_end = max(slot_end, s.end)
+        else:
+            slots.append([s])
+            slot_end = s.end
+    return slots
 
 
 def attendance_facts(event, registration_ids: list[int] | None) -> dict:
@@ -121,40 +148,45 @@ def _expected(session: SessionSlot, day_mode: str | None) -> bool:
     return True
 
 
-def session_minutes(reg_id: int, sessions: list[SessionSlot], facts: dict) -> dict[int, int]:
-    """{session id: minutes attended} for one registration (in person or online, the larger)."""
-    out = {}
-    for s in sessions:
-        length = s.length
-        in_person = 0
-        entered = facts["session_entry"].get((reg_id, s.id))
-        if entered is None and s.mode != Session.Mode.ONLINE:
-            entered = facts["day_entry"].get((reg_id, s.day))
-        if entered is not None:
-            in_person = _minutes_between(max(s.start, entered), s.end)
-        online = min(length, facts["online"].get((reg_id, s.id), 0))
-        out[s.id] = min(length, max(in_person, online))
-    return out
+def session_minutes(reg_id: int, session: SessionSlot, facts: dict) -> tuple[int, bool]:
+    """(minutes attended, whether a check-in at the session's own door recorded it) for one session."""
+    length = session.length
+    own_door = facts["session_entry"].get((reg_id, session.id))
+    entered = own_door
+    if entered is None and session.mode != Session.Mode.ONLINE:
+        entered = facts["day_entry"].get((reg_id, session.day))
+    in_person = _minutes_between(max(session.start, entered), session.end) if entered is not None else 0
+    online = min(length, facts["online"].get((reg_id, session.id), 0))
+    return min(length, max(in_person, online)), own_door is not None
 
 
 def evaluate(registration: Registration, template: CertificateTemplate | None, sessions: list[SessionSlot],
-             facts: dict, exception: EligibilityException | None = None) -> Eligibility:
+             facts: dict, exception: EligibilityException | None = None, slots=None) -> Eligibility:
     """Eligibility of one registration from already-loaded facts (no query)."""
     result = Eligibility(registration=registration, template=template, eligible=False, code="", reason="",
                          exception=exception)
     modes = facts["day_modes"].get(registration.pk, {})
-    attended = session_minutes(registration.pk, sessions, facts)
-    result.per_session = attended
     threshold = template.session_attended_percent if template else 50
-    for s in sessions:
-        minutes = attended[s.id]
-        if not (_expected(s, modes.get(s.day)) or minutes > 0):
+    for slot in (slots if slots is not None else counted_slots(sessions, template)):
+        expected_lengths = [s.length for s in slot if _expected(s, modes.get(s.day))]
+        # Within a slot (parallel sessions), a check-in at a session's own door says which one it was;
+        # otherwise the session with the most minutes.
+        chosen, chosen_key = None, None
+        for s in slot:
+            minutes, own_door = session_minutes(registration.pk, s, facts)
+            result.per_session[s.id] = minutes
+            key = (own_door and minutes > 0, minutes)
+            if chosen_key is None or key > chosen_key:
+                chosen, chosen_key = (s, minutes), key
+        session, minutes = chosen
+        if not expected_lengths and minutes == 0:
             continue
         result.sessions_expected += 1
-        result.minutes_expected += s.length
+        result.minutes_expected += session.length if minutes > 0 else max(expected_lengths)
         result.minutes_attended += minutes
-        if minutes > 0 and minutes * 100 >= threshold * s.length:
+        if minutes > 0 and minutes * 100 >= threshold * session.length:
             result.sessions_attended += 1
+    result.minutes_attended = min(result.minutes_attended, result.minutes_expected)
     if template is not None:
         per_jp = max(1, template.minutes_per_jp)
         result.jp = result.minutes_attended // per_jp
@@ -217,13 +249,15 @@ def event_eligibility(event, registrations=None) -> dict[int, Eligibility]:
         registrations = list(registrations)
         ids = [r.pk for r in registrations]
     templates = {t.role: t for t in CertificateTemplate.objects.filter(event=event)}
-    sessions = countable_sessions(event)
+    sessions = event_sessions(event)
+    slots = {role: counted_slots(sessions, t) for role, t in templates.items()}
     facts = attendance_facts(event, ids)
     exceptions_qs = EligibilityException.objects.filter(registration__event=event)
     if ids is not None:
         exceptions_qs = exceptions_qs.filter(registration_id__in=ids)
     exceptions = {e.registration_id: e for e in exceptions_qs}
-    return {r.pk: evaluate(r, templates.get(r.role), sessions, facts, exceptions.get(r.pk)) for r in registrations}
+    return {r.pk: evaluate(r, templates.get(r.role), sessions, facts, exceptions.get(r.pk), slots.get(r.role))
+            for r in registrations}
 
 
 def registration_eligibility(registration: Registration) -> Eligibility:

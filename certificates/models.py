@@ -94,6 +94,10 @@ class CertificateTemplate(models.Model):
     session_attended_percent = models.PositiveSmallIntegerField(
         _("sesi dihitung hadir bila dihadiri minimal (%)"), default=50,
     )
+    count_ceremonies = models.BooleanField(
+        _("sesi seremonial ikut dihitung"), default=False,
+        help_text=_("Registrasi, pembukaan atau penutupan seremonial; rehat tidak pernah dihitung."),
+    )
     minutes_per_jp = models.PositiveSmallIntegerField(_("menit per JP"), default=default_minutes_per_jp)
     jp_cap = models.PositiveSmallIntegerField(_("JP paling banyak"), null=True, blank=True)
     self_service = models.BooleanField(

@@ -180,6 +180,8 @@ def _processes(requested: int | None, chunks: int) -> int:
     n = requested if requested is not None else getattr(settings, "CERTIFICATE_RENDER_PROCESSES", 1)
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child cannot have children
         return 1
+    if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
+        return 1  # closing the connection for a fork would break the caller's transaction
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(n, chunks))
