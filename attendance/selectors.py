@@ -277,37 +277,67 @@ def _empty_counts() -> dict:
 SUMMARY_CACHE_SECONDS = 300
 
 
+SUMMARY_VERSION_KEY = "attendance-summary-version"
+SUMMARY_WATCHED = {"attendance.Registration", "attendance.RegistrationDay", "attendance.Participant",
+                   "sessions_app.Session", "rakor.Unit"}
+
+
+def _summary_version() -> str:
+    from django.core.cache import cache
+
+    version = cache.get(SUMMARY_VERSION_KEY)
+    if version is None:
+        import uuid
+
+        cache.add(SUMMARY_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(SUMMARY_VERSION_KEY)
+    return version
+
+
+def _bump_summary_version(sender, **kwargs) -> None:
+    """A registration, day, participant, session or unit saved or deleted: summaries are recomputed (after commit)."""
+    if getattr(getattr(sender, "_meta", None), "label", None) not in SUMMARY_WATCHED:
+        return
+    import uuid
+
+    from django.core.cache import cache
+    from django.db import transaction
+
+    transaction.on_commit(lambda: cache.set(SUMMARY_VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def _connect_summary_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_bump_summary_version, dispatch_uid="attendance-summary-save")
+    post_delete.connect(_bump_summary_version, dispatch_uid="attendance-summary-delete")
+
+
+_connect_summary_signals()
+
+
 def _summary_fingerprint(event: Event) -> tuple:
-    """What changes when the summary could: check-ins (insert-only), registrations, participants, sessions.
+    """What says the summary may have changed, cheaply: the event's newest check-in and the summary version.
 
-    One statement of index-backed aggregates, a small fraction of the summary's cost.
+    Check-ins are insert-only, so the newest id moves with every one of them (an
+    index-backed MAX, no count); other changes bump the version through signals
+    (``_bump_summary_version``). Rows written without signals (bulk imports, seed_demo)
+    show within SUMMARY_CACHE_SECONDS.
     """
-    from django.db import connection
+    from django.db.models import Max
 
-    from sessions_app.models import Session
+    from .models import CheckIn
 
-    from .models import CheckIn, Participant
-
-    qn = connection.ops.quote_name
-    checkin, registration = qn(CheckIn._meta.db_table), qn(Registration._meta.db_table)
-    participant, session = qn(Participant._meta.db_table), qn(Session._meta.db_table)
-    sql = (
-        f"SELECT (SELECT MAX(id) FROM {checkin} WHERE event_id = %s), (SELECT COUNT(*) FROM {checkin} WHERE event_id = %s), "
-        f"(SELECT MAX(updated_at) FROM {registration} WHERE event_id = %s), "
-        f"(SELECT COUNT(*) FROM {registration} WHERE event_id = %s), (SELECT MAX(updated_at) FROM {participant}), "
-        f"(SELECT COUNT(*) FROM {session} WHERE event_id = %s), (SELECT MAX(id) FROM {session} WHERE event_id = %s)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [event.pk] * 6)
-        return tuple(str(v) for v in cursor.fetchone())
+    newest = CheckIn.objects.filter(event=event).aggregate(n=Max("pk"))["n"]
+    return newest, _summary_version()
 
 
 def attendance_summary_cached(event: Event, *, units=None) -> dict:
     """``attendance_summary`` from the cache while nothing it counts has changed (see _summary_fingerprint).
 
-    A new check-in, a registration or participant edit, or a session added changes the
-    fingerprint and the next call recomputes; edits the fingerprint cannot see (a
-    unit renamed, a session retitled) show within SUMMARY_CACHE_SECONDS.
+    A new check-in, or a registration, participant, session or unit saved through the
+    ORM changes the fingerprint and the next call recomputes; rows written without
+    signals show within SUMMARY_CACHE_SECONDS.
     """
     import hashlib
 

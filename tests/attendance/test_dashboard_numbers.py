@@ -113,6 +113,18 @@ def test_cached_summary_follows_new_checkins(world):
     assert nums(selectors.attendance_summary_cached(world.event)["totals"]) == (9, 4, 3, 1)
 
 
+def test_cached_summary_follows_registration_and_unit_edits(world, django_capture_on_commit_callbacks):
+    assert nums(selectors.attendance_summary_cached(world.event)["totals"]) == (9, 3, 3, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        world.aceh_e.status = "approved"  # Aceh E approved: three more in-person days expected
+        world.aceh_e.save()
+    assert nums(selectors.attendance_summary_cached(world.event)["totals"]) == (12, 3, 3, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        world.aceh.name = "Kanwil Kemenag Provinsi Aceh (baru)"
+        world.aceh.save()
+    assert selectors.attendance_summary_cached(world.event)["per_unit"][0]["unit"] == "Kanwil Kemenag Provinsi Aceh (baru)"
+
+
 # ---------------------------------------------------------------- the summary API
 
 
