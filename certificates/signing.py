@@ -238,8 +238,12 @@ def validate_signature(data: bytes) -> dict:
     if not signatures:
         return {"signed": False, "intact": False, "signer": ""}
     sig = signatures[-1]
+    from pyhanko_certvalidator import ValidationContext
+
+    state = signer_state()
+    context = ValidationContext(trust_roots=[state["signer"].signing_cert] if state else [])
     try:
-        status = validate_pdf_signature(sig, skip_diff=True)
+        status = validate_pdf_signature(sig, signer_validation_context=context, skip_diff=True)
     except Exception:
         return {"signed": True, "intact": False, "signer": ""}
     subject = status.signing_cert.subject.native if status.signing_cert else {}
