@@ -158,4 +158,7 @@ def seed_demo_event(*, event: Event, archive: bool, now: dt.datetime | None = No
             if extra.get("units"):
                 session.allowed_units.set([units[c] for c in map(data.kanwil_code, extra["units"]) if c in units])
             created += 1
+    from .minutes.demo import seed_demo_minutes
+
+    seed_demo_minutes(event=event, archive=archive)  # minutes in every state (idempotent)
     return created
