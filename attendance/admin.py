@@ -24,7 +24,8 @@ from django.utils import formats
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
-from rakor.admin import OrganiserAdmin, OrganiserInline
+from rakor.admin import AuditedInlinesMixin, OrganiserAdmin, OrganiserInline
+from rakor.audit import AuditedAdminMixin, audit_record, snapshot
 from rakor.models import Event, Unit
 
 from . import exporting
@@ -68,7 +69,7 @@ class ParticipantAdminForm(forms.ModelForm):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(OrganiserAdmin):
+class ParticipantAdmin(AuditedAdminMixin, OrganiserAdmin):
     form = ParticipantAdminForm
     list_display = ("full_name", "id_kind", "id_number", "position", "unit", "email", "whatsapp")
     list_filter = ("id_kind", "unit__kind")
@@ -165,7 +166,7 @@ REPORT_LIMIT = 1000  # issues shown on the page; the counts always cover the who
 
 
 @admin.register(Registration)
-class RegistrationAdmin(OrganiserAdmin):
+class RegistrationAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
     list_display = ("participant_name", "participant_number", "participant_unit", "status", "modes", "role",
                     "channel", "event")
     list_display_links = ("participant_name",)
@@ -430,7 +431,7 @@ _usage = threading.local()
 
 
 @admin.register(UnitQuota)
-class UnitQuotaAdmin(OrganiserAdmin):
+class UnitQuotaAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_display = ("unit", "event", "in_person_seats", "used_per_day")
     list_filter = ("event", "unit__kind")
     search_fields = ("unit__name", "unit__code")
@@ -461,7 +462,7 @@ class UnitQuotaAdmin(OrganiserAdmin):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(OrganiserAdmin):
+class DataRequestAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_display = ("participant", "status", "created_at", "handled_at", "handled_by")
     list_filter = ("status",)
     search_fields = ("participant__full_name", "participant__id_number", "participant__email")
@@ -494,7 +495,17 @@ class DataRequestAdmin(OrganiserAdmin):
             self.message_user(request, _("Isi catatan panitia (alasan penolakan) pada setiap permintaan sebelum "
                                          "menolaknya."), messages.ERROR)
             return
-        n = queryset.filter(status=DataRequest.Status.OPEN).update(
-            status=DataRequest.Status.REFUSED, handled_at=timezone.now(), handled_by=request.user)
+        from django.db import transaction
+
+        n = 0
+        with transaction.atomic():
+            for data_request in queryset.filter(status=DataRequest.Status.OPEN).select_for_update():
+                before = snapshot(data_request)
+                data_request.status = DataRequest.Status.REFUSED
+                data_request.handled_at, data_request.handled_by = timezone.now(), request.user
+                data_request.save(update_fields=["status", "handled_at", "handled_by"])
+                audit_record(actor=request.user, action="refuse", obj=data_request, before=before,
+                             after=snapshot(data_request), reason=data_request.note)
+                n += 1
         self.message_user(request, ngettext("%(n)d permintaan ditandai ditolak.", "%(n)d permintaan ditandai ditolak.", n)
                           % {"n": n}, messages.SUCCESS)

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from rakor.models import Event, Unit
+from rakor import audit
+from rakor.models import AuditEntry, Event, Unit
 from rakor.roles import can_manage_unit
 
 from .identity import gender_from_nip, normalise_whatsapp, validate_nip, validate_pppk
@@ -23,6 +24,55 @@ from .models import DataRequest, Participant, Registration, RegistrationDay, Uni
 log = logging.getLogger("rakor.attendance")
 
 Mode = RegistrationDay.Mode
+
+
+# ---------------------------------------------------------------- audit trail (rakor.audit)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def _registration_state(registration: Registration) -> dict:
+    """What the audit trail keeps of a registration: its fields, its person's and its days, flat."""
+    state = audit.snapshot(registration)
+    participant = registration.participant
+    state.update({f"participant.{k}": v for k, v in audit.snapshot(participant).items()
+                  if k not in ("id", "created_at", "updated_at")})
+    state.update({f"day.{d.date.isoformat()}": d.mode for d in registration.days.all()})
+    state.pop("updated_at", None)
+    return state
+
+
+PERSONAL_FIELDS = ("full_name", "id_number", "position", "rank", "email", "whatsapp", "gender")
+REDACTED = "(dihapus)"
+
+
+def _redact_audit(participant: Participant) -> int:
+    """Erase a person's personal data from the audit trail too (UU PDP): the entries stay, the values go."""
+    registration_ids = [str(pk) for pk in participant.registrations.values_list("pk", flat=True)]
+    entries = list(AuditEntry.objects.filter(
+        Q(model="attendance.participant", object_id=str(participant.pk))
+        | Q(model="attendance.registration", object_id__in=registration_ids)))
+    keys = set(PERSONAL_FIELDS) | {f"participant.{k}" for k in PERSONAL_FIELDS}
+    changed = []
+    for entry in entries:
+        dirty = False
+        for side in ("before", "after"):
+            data = getattr(entry, side)
+            if not isinstance(data, dict):
+                continue
+            for key in keys & set(data):
+                if data[key] not in ("", None, REDACTED):
+                    data[key] = REDACTED
+                    dirty = True
+        if participant.full_name and participant.full_name in entry.object_repr:
+            entry.object_repr = entry.object_repr.replace(participant.full_name, REDACTED)
+            dirty = True
+        if dirty:
+            changed.append(entry)
+    AuditEntry.objects.bulk_update(changed, ["before", "after", "object_repr"], batch_size=500)
+    return len(changed)
 
 
 @dataclass
@@ -246,6 +296,9 @@ def registration_create(
         RegistrationDay.objects.bulk_create(
             [RegistrationDay(registration=registration, date=d, mode=m) for d, m in sorted(days.items())]
         )
+        if _signed_in(by):  # organisers, coordinators, imports; not people registering themselves
+            audit.audit_record(actor=by, action="create", obj=registration, before=None,
+                               after=_registration_state(registration), event=event)
         log.info("registration %s created for %s via %s", registration.public_id, event.slug, channel)
         if send_link and participant.email:
             from .tasks import send_portal_link
@@ -261,6 +314,7 @@ def registration_update(
     """Edit a registration's person data, days or role, re-checking seats (locks as create does)."""
     with transaction.atomic():
         registration = Registration.objects.select_for_update().select_related("event", "participant").get(pk=registration.pk)
+        before = _registration_state(registration)
         if data is not None:
             data = data.cleaned()
             other = participant_find(data)
@@ -287,6 +341,11 @@ def registration_update(
         if role is not None:
             registration.role = role
         registration.save()
+        if _signed_in(by):
+            after = _registration_state(registration)
+            if after != before:
+                audit.audit_record(actor=by, action="update", obj=registration, before=before, after=after,
+                                   event=registration.event)
     return registration
 
 
@@ -313,22 +372,30 @@ def registration_set_status(
             if status in Registration.ACTIVE_STATUSES and not registration.is_active:
                 days = {d.date: d.mode for d in registration.days.all()}
                 _check_seats(event=registration.event, unit=registration.participant.unit, days=days, exclude_pk=registration.pk)
+            fields = ["status", "status_reason", "status_changed_at", "status_changed_by"]
+            before = audit.snapshot(registration, fields)
             registration.status = status
             registration.status_reason = reason.strip()
             registration.status_changed_at = timezone.now()
             registration.status_changed_by = by if by is not None and getattr(by, "is_authenticated", False) else None
             registration.save(update_fields=["status", "status_reason", "status_changed_at", "status_changed_by", "updated_at"])
+            audit.audit_record(actor=by, action=f"status:{status}", obj=registration, before=before,
+                               after=audit.snapshot(registration, fields), event=registration.event,
+                               reason=reason.strip())
             changed += 1
     return changed
 
 
-def registration_reissue_secret(*, registration: Registration) -> Registration:
+def registration_reissue_secret(*, registration: Registration, by=None) -> Registration:
     """A new portal link (the old one stops working at once)."""
     from .models import new_portal_secret
 
     with transaction.atomic():
         registration.portal_secret = new_portal_secret()
         registration.save(update_fields=["portal_secret", "updated_at"])
+        if _signed_in(by):  # the trail says that it happened; secrets never go into it
+            audit.audit_record(actor=by, action="reissue_portal_link", obj=registration, before=None, after=None,
+                               event=registration.event)
     return registration
 
 
@@ -354,6 +421,7 @@ def participant_anonymise(*, participant: Participant, by=None, note: str = "") 
 
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        redacted = _redact_audit(participant)
         participant.full_name = _("(dihapus atas permintaan)")
         participant.id_kind = Participant.IdKind.OTHER
         participant.id_number = ""
@@ -364,12 +432,20 @@ def participant_anonymise(*, participant: Participant, by=None, note: str = "") 
         participant.gender = ""
         participant.anonymised_at = timezone.now()
         participant.save()
-        for registration in participant.registrations.select_for_update():
+        audit.audit_record(actor=by, action="anonymise", obj=participant, before=None,
+                           after={"anonymised_at": participant.anonymised_at, "audit_entries_redacted": redacted},
+                           reason=note)
+        for registration in participant.registrations.select_for_update().select_related("event"):
             registration.portal_secret = new_portal_secret()
             if registration.is_active:
+                fields = ["status", "status_reason", "status_changed_at"]
+                before = audit.snapshot(registration, fields)
                 registration.status = Registration.Status.CANCELLED
                 registration.status_reason = _("Data dihapus atas permintaan peserta.")
                 registration.status_changed_at = timezone.now()
+                audit.audit_record(actor=by, action=f"status:{Registration.Status.CANCELLED}", obj=registration,
+                                   before=before, after=audit.snapshot(registration, fields),
+                                   event=registration.event, reason=registration.status_reason)
             registration.save()
         participant.data_requests.filter(status=DataRequest.Status.OPEN).update(
             status=DataRequest.Status.DONE, handled_at=timezone.now(),

@@ -7,7 +7,8 @@ from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .models import Event, StaffProfile, Unit
+from .audit import AuditedAdminMixin, audit_record, snapshot
+from .models import AuditEntry, Event, StaffProfile, Unit
 from .roles import is_organiser
 
 
@@ -38,6 +39,24 @@ class OrganiserAdmin(admin.ModelAdmin):
         return is_organiser(request.user) or super().has_delete_permission(request, obj)
 
 
+class AuditedInlinesMixin:
+    """ModelAdmin mixin: rows added, changed or deleted through inlines go into the audit trail too."""
+
+    def save_formset(self, request, form, formset, change):
+        model = formset.model
+        pks = [f.instance.pk for f in formset.initial_forms if f.instance.pk]
+        before = {o.pk: snapshot(o) for o in model._default_manager.filter(pk__in=pks)}
+        deleted = [f.instance.pk for f in formset.deleted_forms if f.instance.pk]
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            audit_record(actor=request.user, action="create", obj=obj, before=None, after=snapshot(obj))
+        for obj, _fields in formset.changed_objects:
+            audit_record(actor=request.user, action="update", obj=obj, before=before.get(obj.pk), after=snapshot(obj))
+        for obj, pk in zip(formset.deleted_objects, deleted):
+            obj.pk = pk
+            audit_record(actor=request.user, action="delete", obj=obj, before=before.get(pk), after=None)
+
+
 class OrganiserInline:
     def has_view_permission(self, request, obj=None):
         return is_organiser(request.user) or super().has_view_permission(request, obj)
@@ -63,7 +82,7 @@ class ChildUnitInline(OrganiserInline, admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(OrganiserAdmin):
+class UnitAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
     list_display = ("indented_name", "code", "kind", "parent", "province", "sort_order")
     list_filter = ("kind", "province")
     search_fields = ("name", "short_name", "code", "province")
@@ -82,7 +101,7 @@ class UnitAdmin(OrganiserAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(OrganiserAdmin):
+class EventAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_display = ("name", "slug", "start_date", "end_date", "venue", "requires_approval")
     search_fields = ("name", "slug", "venue")
     date_hierarchy = "start_date"
@@ -124,9 +143,44 @@ class EventAdmin(OrganiserAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(OrganiserAdmin):
+class StaffProfileAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_display = ("user", "unit", "position", "whatsapp")
     search_fields = ("user__username", "user__first_name", "user__last_name", "unit__name", "position")
     list_filter = ("unit__kind",)
     list_select_related = ("user", "unit")
     autocomplete_fields = ("user", "unit")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(OrganiserAdmin):
+    """The audit trail, read-only: nobody adds, edits or deletes entries here."""
+
+    list_display = ("at", "actor_label", "action", "model", "object_repr", "event")
+    list_filter = ("model", "action", "event")
+    search_fields = ("actor_label", "object_repr", "object_id", "reason")
+    list_select_related = ("event",)
+    date_hierarchy = "at"
+    fields = ("at", "actor", "actor_label", "event", "action", "model", "object_id", "object_repr", "reason",
+              "changes_table")
+    readonly_fields = fields
+    organiser_can_delete = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("perubahan"))
+    def changes_table(self, entry: AuditEntry):
+        rows = entry.changes
+        if not rows:
+            return "-"
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                                ((field, _shown(old), _shown(new)) for field, old, new in rows))
+        return format_html('<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>',
+                           _("kolom"), _("sebelum"), _("sesudah"), body)
+
+
+def _shown(value) -> str:
+    return "—" if value is None or value == "" else str(value)
