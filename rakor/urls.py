@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from rakor import views_audit
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("akun/", include("rakor.urls_auth")),
@@ -11,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("rakor.api_urls")),
+    path("e/<slug:event>/audit/", views_audit.audit, name="audit"),
     path("", include("sessions_app.urls_live")),
     path("", include("sessions_app.urls")),
     path("", include("sessions_app.minutes.urls")),
