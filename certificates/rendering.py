@@ -213,14 +213,17 @@ def _document_html(spec: TemplateSpec, items: list[dict]) -> str:
     template = _compile(spec)
     fonts = "/" + settings.STATIC_URL.strip("/") + "/rakor/fonts/"
     background = f'background: url("{spec.background_uri}") no-repeat center / cover;' if spec.background_uri else ""
+    # Naskh for Arabic script only (DejaVu has plainer Arabic glyphs); everything else in DejaVu.
+    arabic = "unicode-range: U+0600-06FF, U+0750-077F, U+08A0-08FF, U+FB50-FDFF, U+FE70-FEFF;"
     head = f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
 @font-face {{ font-family: "DejaVu Sans"; src: url("{fonts}DejaVuSans.ttf"); }}
 @font-face {{ font-family: "DejaVu Sans"; src: url("{fonts}DejaVuSans-Bold.ttf"); font-weight: bold; }}
 @font-face {{ font-family: "DejaVu Sans Mono"; src: url("{fonts}DejaVuSansMono.ttf"); }}
-@font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Regular.ttf"); }}
-@font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Bold.ttf"); font-weight: bold; }}
+@font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Regular.ttf"); {arabic} }}
+@font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Bold.ttf"); font-weight: bold;
+             {arabic} }}
 @page {{ size: {width}mm {height}mm; margin: 0; {background} }}
-html {{ font-family: "DejaVu Sans", "Noto Naskh Arabic", sans-serif; font-size: 11pt; color: #111; }}
+html {{ font-family: "Noto Naskh Arabic", "DejaVu Sans", sans-serif; font-size: 11pt; color: #111; }}
 body {{ margin: 0; }}
 .certificate {{ position: relative; width: {width}mm; height: {height}mm; overflow: hidden; break-after: page;
                break-inside: avoid; }}
