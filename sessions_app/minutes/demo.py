@@ -144,19 +144,21 @@ def _content(event: Event, session: Session, taker, *, complete: bool = True) ->
     speakers = [s for s in session.guest_speakers.splitlines() if s.strip()]
     discussion = [summary, ""]
     if speakers:
-        discussion += ["**Narasumber:**", *[f"- {s}" for s in speakers], ""]
+        discussion += ["**Narasumber:**", "", *[f"- {s}" for s in speakers], ""]
     discussion += [
         "**Pokok bahasan:**",
+        "",
         *[f"{i}. {d}" for i, d in enumerate(decisions, start=1)],
         "",
         "**Tanya jawab:**",
+        "",
         "- Peserta dari Kanwil menanyakan jadwal pemutakhiran data tindak lanjut; narasumber menjelaskan bahwa "
         "pemutakhiran dilakukan tiap triwulan.",
         "- Peserta daring menyampaikan pertanyaan melalui kolom obrolan; pertanyaan yang belum terjawab dihimpun "
         "panitia untuk dijawab tertulis.",
     ]
     if not complete:
-        discussion = discussion[:4]
+        discussion = discussion[:5]
     items = []
     if complete:
         units = {u.code: u for u in Unit.objects.filter(code__in=[u for _w, u, _d in follow_ups if u != "region"])}

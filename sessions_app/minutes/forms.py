@@ -19,11 +19,11 @@ class MinutesForm(forms.Form):
                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     closed = forms.TimeField(label=_("Rapat ditutup (jam)"), required=False,
                              widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    chair_name = forms.CharField(label=_("Nama pimpinan rapat"), max_length=200, required=False)
+    chair_name = forms.CharField(label=_("Nama"), max_length=200, required=False)
     chair_position = forms.CharField(label=_("Jabatan"), max_length=200, required=False)
     chair_rank = forms.CharField(label=_("Pangkat/golongan"), max_length=80, required=False)
     chair_nip = forms.CharField(label=_("NIP"), max_length=40, required=False)
-    taker_name = forms.CharField(label=_("Nama notulis (penanda tangan)"), max_length=200, required=False)
+    taker_name = forms.CharField(label=_("Nama"), max_length=200, required=False)
     taker_position = forms.CharField(label=_("Jabatan"), max_length=200, required=False)
     taker_rank = forms.CharField(label=_("Pangkat/golongan"), max_length=80, required=False)
     taker_nip = forms.CharField(label=_("NIP"), max_length=40, required=False)
