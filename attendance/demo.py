@@ -108,6 +108,16 @@ def _archive(event: Event) -> int:
         paths = scoped_paths.get(session.pk)
         return paths is None or any(path.startswith(p) for p in paths)
 
+    options_memo: dict = {}
+
+    def join_options(date, path: str) -> tuple[list, list]:
+        """(sessions this unit may join that day, those of them meant for some units only); memoised per unit."""
+        key = (date, path)
+        if key not in options_memo:
+            options = [s for s in joinable.get(date, ()) if may_join(s, path)]
+            options_memo[key] = (options, [s for s in options if s.pk in scoped_paths])
+        return options_memo[key]
+
     checkins: list[tuple] = []
     online: list[tuple] = []
     for reg_id, public_id, path in regs:
@@ -140,11 +150,10 @@ def _archive(event: Event) -> int:
             else:
                 if rng.random() < ABSENT_ONLINE:
                     continue
-                options = [s for s in joinable.get(date, ()) if may_join(s, path)]
+                options, scoped = join_options(date, path)
                 if not options:
                     continue
                 # Breakouts meant for a unit's region come first when there is one.
-                scoped = [s for s in options if s.pk in scoped_paths]
                 chosen = [rng.choice(scoped)] if scoped and rng.random() < 0.6 else [rng.choice(options)]
                 if rng.random() < SECOND_SESSION and len(options) > 1:
                     chosen.append(rng.choice([s for s in options if s is not chosen[0]]))
@@ -215,19 +224,24 @@ def _insert(table: str, columns: list[str], rows: list[tuple]) -> None:
             cursor.execute(head + ", ".join([one] * len(chunk)), list(itertools.chain.from_iterable(chunk)))
 
 
+def _adapters():
+    """(datetime, date, uuid) -> database value, without the per-value checks of Field.get_db_prep_value."""
+    ops = connection.ops
+    if connection.vendor == "postgresql":  # psycopg adapts these types itself
+        return (lambda v: v), (lambda v: v), (lambda v: v)
+    return ops.adapt_datetimefield_value, ops.adapt_datefield_value, (lambda v: v.hex)
+
+
 def _insert_checkins(event: Event, rows: list[tuple]) -> None:
     """rows: (registration id, ticket text, kind, day, session id, method, gate, scanned_at, result)."""
     meta = CheckIn._meta
     columns = [meta.get_field(name).column for name in CHECKIN_COLUMNS]
-    prep_dt = meta.get_field("scanned_at").get_db_prep_value
-    prep_date = meta.get_field("day").get_db_prep_value
-    prep_uuid = meta.get_field("nonce").get_db_prep_value
-    received = prep_dt(timezone.now(), connection)
+    prep_dt, prep_date, prep_uuid = _adapters()
+    received = prep_dt(timezone.now())
     out = []
     for reg_id, ticket, kind, day, session_id, method, gate, at, result in rows:
-        nonce = uuid.uuid4()
-        out.append((event.pk, reg_id, ticket, kind, prep_date(day, connection), session_id, method, None, gate,
-                    prep_dt(at, connection), received, prep_uuid(nonce, connection), False, result, False))
+        out.append((event.pk, reg_id, ticket, kind, prep_date(day), session_id, method, None, gate,
+                    prep_dt(at), received, prep_uuid(uuid.uuid4()), False, result, False))
     _insert(meta.db_table, columns, out)
 
 
@@ -236,10 +250,10 @@ def _insert_online(rows: list[tuple]) -> None:
     from sessions_app.models import OnlineAttendance
 
     meta = OnlineAttendance._meta
-    prep_dt = meta.get_field("first_joined_at").get_db_prep_value
+    prep_dt = _adapters()[0]
     columns = [meta.get_field(n).column for n in ("registration", "session", "first_joined_at", "last_heartbeat_at",
                                                    "heartbeat_minutes", "report_minutes")]
     _insert(meta.db_table, columns, [
-        (reg, session, prep_dt(first, connection), prep_dt(last, connection), minutes, 0)
+        (reg, session, prep_dt(first), prep_dt(last), minutes, 0)
         for reg, session, first, last, minutes in rows
     ])
