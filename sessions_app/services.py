@@ -58,12 +58,22 @@ def session_set_status(*, session: Session, status: str, by=None) -> Session:
 # ---------------------------------------------------------------- personal join, heartbeats, meeting reports (issue 4)
 
 
+_upsert_sql: dict[tuple[str, bool], str] = {}
+
+
 def _online_attendance_upsert_sql(connection, *, from_inserted: bool = False) -> str:
     """INSERT … ON CONFLICT DO UPDATE of the (registration, session) OnlineAttendance row, ``first_joined_at`` set once.
 
     With ``from_inserted``, its values are read from the check-in just inserted (``ins``
     in attendance.checkin.checkin_admit_online's statement) instead of parameters.
     """
+    key = (connection.vendor, from_inserted)
+    if key not in _upsert_sql:
+        _upsert_sql[key] = _build_upsert_sql(connection, from_inserted)
+    return _upsert_sql[key]
+
+
+def _build_upsert_sql(connection, from_inserted: bool) -> str:
     from .models import OnlineAttendance
 
     qn = connection.ops.quote_name
