@@ -8,6 +8,7 @@ Every change writes a MinutesRevision; every organiser change an audit entry.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import uuid
@@ -151,7 +152,14 @@ def _announce(minutes: Minutes, revision: MinutesRevision) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(presence_group(minutes.pk), payload)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:  # called from async code (a consumer, a test's loop): don't block it
+                loop.create_task(layer.group_send(presence_group(minutes.pk), payload))
+            else:
+                async_to_sync(layer.group_send)(presence_group(minutes.pk), payload)
         except Exception:  # the record is saved; a missed notice only means a stale-save warning later
             import logging
 
