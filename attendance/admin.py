@@ -499,7 +499,7 @@ class DataRequestAdmin(AuditedAdminMixin, OrganiserAdmin):
 
         n = 0
         with transaction.atomic():
-            for data_request in queryset.filter(status=DataRequest.Status.OPEN).select_for_update():
+            for data_request in queryset.filter(status=DataRequest.Status.OPEN).select_for_update(of=("self",)):
                 before = snapshot(data_request)
                 data_request.status = DataRequest.Status.REFUSED
                 data_request.handled_at, data_request.handled_by = timezone.now(), request.user

@@ -8,7 +8,9 @@ transaction, so the data below is what the API sees. A few examples per operatio
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -24,7 +26,21 @@ SLUG = "rakorwas-uji"
 
 
 @pytest.fixture
-def api_data(db, settings):
+def same_connection():
+    """Keep the test's database connection across requests, as Django's own test client does.
+
+    (The raw WSGI handler closes "old" connections at the end of each request; inside the
+    test's transaction on PostgreSQL that would leave the next request without one.)
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_data(db, settings, same_connection):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # set up once per operation
     event = EventFactory(slug=SLUG)
     units = tree()
