@@ -9,6 +9,7 @@ app_name = "minutes"
 S = "e/<slug:event>/notulen/<int:session>/"
 
 urlpatterns = [
+    path("notulen/", views.home, name="home"),
     path("e/<slug:event>/notulen/", views.minutes_list, name="list"),
     path(S, views.detail, name="detail"),
     path(S + "tugaskan/", views.assign, name="assign"),

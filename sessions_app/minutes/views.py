@@ -66,6 +66,23 @@ def _detail_url(event: Event, session: Session) -> str:
 
 @signed_in
 @require_http_methods(["GET", "HEAD"])
+def home(request):
+    """Where a minute taker starts: the minutes assigned to them, and every event's list."""
+    if not policy.can_list(request.user):
+        raise PermissionDenied(_("Halaman ini untuk panitia, notulis dan koordinator unit."))
+    from rakor.roles import coordinator_unit
+
+    mine = (Minutes.objects.filter(minute_takers=request.user).select_related("session__event")
+            .order_by("-session__event__start_date", "session__start"))
+    return render(request, "sessions_app/minutes/home.html", {
+        "mine": list(mine), "events": Event.objects.order_by("-start_date"),
+        "can_register": is_organiser(request.user) or coordinator_unit(request.user) is not None,
+    })
+
+
+
+@signed_in
+@require_http_methods(["GET", "HEAD"])
 def minutes_list(request, event):
     event = get_object_or_404(Event, slug=event)
     if not policy.can_list(request.user):

@@ -191,3 +191,14 @@ def test_minutes_list_shows_each_role_what_it_may_see(client, world):
     assert "Panel transformasi Itjen" not in page  # someone else's draft
     client.force_login(world["users"]["scanner"])
     assert client.get(f"/e/{event.slug}/notulen/").status_code == 403
+
+
+def test_minute_takers_start_page_lists_their_assignments(client, world):
+    client.force_login(world["taker"])
+    page = client.get("/notulen/").content.decode()
+    assert "Pleno: pencegahan korupsi dan zona integritas" in page
+    assert f"/e/{world['event'].slug}/notulen/{world['session'].pk}/" in page
+    client.force_login(world["users"]["other_notulis"])
+    assert "Pleno: pencegahan korupsi dan zona integritas" not in client.get("/notulen/").content.decode()
+    client.force_login(world["users"]["scanner"])
+    assert client.get("/notulen/").status_code == 403
