@@ -54,7 +54,12 @@ def action_label(action: str) -> str:
         "reissue_portal_link": _("tautan portal diganti"), "refuse": _("ditolak"),
     }
     if action.startswith("status:"):
-        return _("status → %(status)s") % {"status": action.split(":", 1)[1]}
+        status = action.split(":", 1)[1]
+        try:  # the registration status's own label ("Ditolak"), else the code
+            status = str(dict(apps.get_model("attendance.registration").Status.choices).get(status, status))
+        except LookupError:
+            pass
+        return _("status → %(status)s") % {"status": status}
     return labels.get(action, action)
 
 

@@ -39,7 +39,7 @@ def test_organiser_sees_who_what_when_and_before_after(client, event):
     assert "1 entri" in html
     assert re.search(r"<td>(\d+ \w+ \d{4} [\d:]+)</td>\s*<td>([^<]+)</td>", html).groups() == (
         "21 Nov 2022 08:05:09", "Siti Panitia")
-    assert "<strong>pendaftaran</strong> #%d: status → rejected" % reg.pk in html
+    assert "<strong>pendaftaran</strong> #%d: status → Ditolak" % reg.pk in html
     assert "Dr. H. Ahmad Fauzi, M.Ag. — Rakorwas Uji" in html
     assert "Alasan: Bukan pejabat yang diundang." in html
     assert ('<th scope="row">status</th><td><span class="before">pending</span> → '
@@ -80,12 +80,12 @@ def test_filters_by_kind_person_action_and_date(client, event):
         html = client.get(URL, query).content.decode()
         return sorted(re.findall(r"#(\d+): ([^<]+)<br>", html))
 
-    assert shown(actor="Siti") == sorted([(str(a.pk), "status → approved"), (str(a.pk), "tautan portal diganti")])
-    assert shown(action="status:cancelled") == [(str(b.pk), "status → cancelled")]
-    assert shown(model="attendance.registration", actor="Budi") == [(str(b.pk), "status → cancelled")]
+    assert shown(actor="Siti") == sorted([(str(a.pk), "status → Disetujui"), (str(a.pk), "tautan portal diganti")])
+    assert shown(action="status:cancelled") == [(str(b.pk), "status → Dibatalkan")]
+    assert shown(model="attendance.registration", actor="Budi") == [(str(b.pk), "status → Dibatalkan")]
     today = timezone.localdate(timezone.now(), event.tz)
     assert len(shown(date_from=today.isoformat())) == 2
-    assert shown(date_to=(today - dt.timedelta(days=2)).isoformat()) == [(str(b.pk), "status → cancelled")]
+    assert shown(date_to=(today - dt.timedelta(days=2)).isoformat()) == [(str(b.pk), "status → Dibatalkan")]
     assert client.get(URL, {"actor": "Orang Asing"}).status_code == 400
 
 
