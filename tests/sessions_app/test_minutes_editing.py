@@ -184,3 +184,52 @@ def test_editor_page_posts_follow_ups_without_javascript(client, world):
     assert minutes.status == Minutes.Status.REVIEW
     assert [(i["what"], i["unit_name"], i["due"]) for i in minutes.items] == [
         ("Mengirim laporan", "Biro Umum", "2030-01-15")]
+
+
+# ---------------------------------------------------------------- concurrency (PostgreSQL row locks)
+
+
+@pytest.fixture
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises every writer, so there is no race to test")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_at_the_same_instant_on_the_same_revision_one_wins_one_is_refused(postgres_only, world):
+    import threading
+
+    from django.db import connection
+
+    minutes = world["minutes"]
+    base = minutes.revision_number
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def attempt(user, text):
+        try:
+            barrier.wait(timeout=10)
+            services.save_draft(minutes=Minutes.objects.get(pk=minutes.pk), by=user,
+                                content=content(discussion=text), base_revision=base)
+            results[text] = "saved"
+        except services.StaleRevision:
+            results[text] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(world["a"], "Teks Siti")),
+               threading.Thread(target=attempt, args=(world["b"], "Teks Budi"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    minutes.refresh_from_db()
+    assert sorted(results.values()) == ["refused", "saved"]
+    winner = next(text for text, r in results.items() if r == "saved")
+    loser = next(text for text, r in results.items() if r == "refused")
+    assert (minutes.discussion, minutes.revision_number) == (winner, base + 1)
+    # The refused text is kept as that editor's autosave.
+    assert MinutesAutosave.objects.get(minutes=minutes).content["discussion"] == loser
