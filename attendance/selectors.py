@@ -199,13 +199,38 @@ def online_counts(event: Event, day, *, now=None, units=None) -> dict:
                         joined_today=Count("registration", distinct=True))
 
 
+ONLINE_CACHE_SECONDS = 15
+
+
+def online_counts_cached(event: Event, day, *, now=None, units=None) -> dict:
+    """``online_counts`` shared for ONLINE_CACHE_SECONDS by every dashboard, socket and poll of the event.
+
+    "Online now" is a 3-minute heartbeat window anyway; counting distinct people over
+    a day's OnlineAttendance rows is most of a snapshot's cost on a large event.
+    The key holds the 15-second slot of ``now``, so a snapshot for another moment
+    never gets this one's numbers.
+    """
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    slot = int(now.timestamp() // ONLINE_CACHE_SECONDS)
+    key = f"attendance-online:{event.pk}:{day}:{units.path if units is not None else '*'}:{slot}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = online_counts(event, day, now=now, units=units)
+        cache.set(key, counts, ONLINE_CACHE_SECONDS * 2)
+    return counts
+
+
 def dashboard_snapshot(event: Event, day=None, *, latest: int = 20, now=None, units=None) -> dict:
     """Attendance of one day (default: today in the event's time zone) for the organisers' dashboard.
 
     Four queries whatever the size of the event (no query per row): expected in
     person per unit, the day's door entries (present per unit and the arrivals
     over time, from one narrow list: the unique index allows one accepted entry per
-    person and day), online now / joined today, the latest accepted entries.
+    person and day), online now / joined today (shared for 15 s, see
+    online_counts_cached), the latest accepted entries.
     'Expected' is approved registrations attending that day in person; 'present'
     is registrations with an accepted door entry that day. ``units`` (a Unit)
     limits everything to that unit's subtree.
@@ -247,7 +272,7 @@ def dashboard_snapshot(event: Event, day=None, *, latest: int = 20, now=None, un
         prov = per_province.setdefault(province, {"province": province, "expected": 0, "present": 0})
         prov["expected"] += row["expected"]
         prov["present"] += row["present"]
-    online = online_counts(event, day, now=now, units=units)
+    online = online_counts_cached(event, day, now=now, units=units)
     newest = (
         _unit_scope(_door_entries(event, day), units, "registration__participant__")
         .select_related("registration__participant__unit")

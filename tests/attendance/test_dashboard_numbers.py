@@ -191,3 +191,13 @@ def test_api_query_count_does_not_grow_with_units_or_checkins(client, django_ass
         data = client.get(url(event)).json()
     assert len(data["per_unit"]) == n and len(data["per_session"]) == n
     assert data["totals"]["present_in_person"] == n
+
+
+def test_online_counts_are_shared_for_fifteen_seconds(world):
+    now = at(world.event, DAY1, 9, 4)
+    assert selectors.dashboard_snapshot(world.event, DAY1, now=now)["online"] == {"now": 1, "joined_today": 1}
+    OnlineAttendance.objects.filter(registration=world.bogor_c).update(last_heartbeat_at=at(world.event, DAY1, 8, 0))
+    same_slot = now.replace(second=10)
+    assert selectors.dashboard_snapshot(world.event, DAY1, now=same_slot)["online"] == {"now": 1, "joined_today": 1}
+    next_slot = now.replace(second=20)
+    assert selectors.dashboard_snapshot(world.event, DAY1, now=next_slot)["online"] == {"now": 0, "joined_today": 1}
