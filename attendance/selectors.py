@@ -358,23 +358,95 @@ def _summary_fingerprint(event: Event) -> tuple:
 
 
 def attendance_summary_cached(event: Event, *, units=None) -> dict:
-    """``attendance_summary`` from the cache while nothing it counts has changed (see _summary_fingerprint).
+    """``attendance_summary``, kept in the cache and refreshed by day.
 
-    A new check-in, or a registration, participant, session or unit saved through the
-    ORM changes the fingerprint and the next call recomputes; rows written without
-    signals show within SUMMARY_CACHE_SECONDS.
+    While the summary version (bumped when a registration, participant, session or
+    unit is saved) is unchanged, only the days that got new check-ins since the
+    cached copy (one indexed look-up past its newest check-in id) are counted
+    again: during an event that is today, not the whole event. Anything else
+    recomputes everything; rows written without signals (bulk imports, seed_demo)
+    and deleted check-ins show within SUMMARY_CACHE_SECONDS.
     """
-    import hashlib
-
     from django.core.cache import cache
 
-    fingerprint = hashlib.sha256(repr(_summary_fingerprint(event)).encode()).hexdigest()[:32]
-    key = f"attendance-summary:{event.pk}:{units.path if units is not None else '*'}:{fingerprint}"
-    summary = cache.get(key)
-    if summary is None:
-        summary = attendance_summary(event, units=units)
-        cache.set(key, summary, SUMMARY_CACHE_SECONDS)
-    return summary
+    from .models import CheckIn
+
+    newest, version = _summary_fingerprint(event)
+    key = f"attendance-summary:{event.pk}:{units.path if units is not None else '*'}"
+    entry = cache.get(key)
+    if entry is not None and entry["version"] == version and entry["newest"] == newest:
+        return entry["summary"]
+    if entry is not None and entry["version"] == version and entry["newest"] is not None and newest is not None \
+            and newest > entry["newest"]:
+        changed = set(CheckIn.objects.filter(event=event, pk__gt=entry["newest"], day__isnull=False)
+                      .values_list("day", flat=True).distinct())
+        attended, sessions = _summary_checkin_rows(event, units, days=sorted(changed))
+        for day in changed:
+            entry["attended"][day] = attended.get(day, [])
+            entry["sessions"][day] = sessions.get(day, [])
+    else:
+        attended, sessions = _summary_checkin_rows(event, units)
+        entry = {"version": version, "planned": _summary_planned_rows(event, units), "attended": attended,
+                 "sessions": sessions}
+    entry["newest"] = newest
+    entry["summary"] = _summary_assemble(
+        event, units, entry["planned"],
+        [row for rows in entry["attended"].values() for row in rows],
+        [row for rows in entry["sessions"].values() for row in rows],
+    )
+    cache.set(key, entry, SUMMARY_CACHE_SECONDS)
+    return entry["summary"]
+
+
+def _summary_planned_rows(event: Event, units) -> list:
+    """(unit id, date, mode, n): approved registrations attending each day, per unit."""
+    prefix = "registration__participant__"
+    return list(_unit_scope(
+        RegistrationDay.objects.filter(registration__event=event, registration__status=Registration.Status.APPROVED),
+        units, prefix,
+    ).values_list(f"{prefix}unit", "date", "mode").annotate(n=Count("pk")).order_by())
+
+
+def _summary_checkin_rows(event: Event, units, days=None) -> tuple[dict, dict]:
+    """({day: [(unit id, day, channel, n)]}, {day: [(session id, channel, n)]}) for all days or ``days``.
+
+    Door entries are one per person and day (unique index), so counting them is
+    exact; online joins are per session, so people are counted distinct per day.
+    """
+    from django.db.models import Case, CharField, Value, When
+
+    from .models import CheckIn
+
+    prefix = "registration__participant__"
+    accepted = _unit_scope(
+        CheckIn.objects.filter(event=event, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY,
+                               registration__isnull=False), units, prefix,
+    )
+    if days is not None:
+        if not days:
+            return {}, {}
+        accepted = accepted.filter(day__in=days)
+    channel = Case(
+        When(session__isnull=True, then=Value("door")),
+        When(method__in=ONLINE_METHODS, then=Value("online")),
+        default=Value("room"), output_field=CharField(),
+    )
+    attended: dict = {}
+    for unit_id, day, kind, n in (
+        accepted.filter(Q(session__isnull=True) | Q(method__in=ONLINE_METHODS)).annotate(channel=channel)
+        .values_list(f"{prefix}unit", "day", "channel").annotate(n=Count("registration", distinct=True)).order_by()
+    ):
+        attended.setdefault(day, []).append((unit_id, day, kind, n))
+    sessions: dict = {}
+    for session_id, day, kind, n in (
+        accepted.filter(session__isnull=False).annotate(channel=channel)
+        .values_list("session", "day", "channel").annotate(n=Count("pk")).order_by()
+    ):
+        sessions.setdefault(day, []).append((session_id, kind, n))
+    for day in days or ():
+        attended.setdefault(day, [])
+        sessions.setdefault(day, [])
+    return attended, sessions
 
 
 def attendance_summary(event: Event, *, units=None) -> dict:
@@ -386,39 +458,18 @@ def attendance_summary(event: Event, *, units=None) -> dict:
     people scanned in the room and people who joined online. ``units`` (a Unit)
     limits everything to its subtree (coordinators). Five queries whatever the size.
     """
-    from django.db.models import Case, CharField, Value, When
+    attended, sessions = _summary_checkin_rows(event, units)
+    return _summary_assemble(event, units, _summary_planned_rows(event, units),
+                             [row for rows in attended.values() for row in rows],
+                             [row for rows in sessions.values() for row in rows])
+
+
+def _summary_assemble(event: Event, units, planned, attended, per_session_rows) -> dict:
     from django.utils import timezone
 
     from sessions_app.models import Session
 
-    from .models import CheckIn
-
     days = event.days
-    prefix = "registration__participant__"
-    planned = _unit_scope(
-        RegistrationDay.objects.filter(registration__event=event, registration__status=Registration.Status.APPROVED),
-        units, prefix,
-    ).values_list(f"{prefix}unit", "date", "mode").annotate(n=Count("pk")).order_by()
-    accepted = _unit_scope(
-        CheckIn.objects.filter(event=event, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY,
-                               registration__isnull=False), units, prefix,
-    )
-    channel = Case(
-        When(session__isnull=True, then=Value("door")),
-        When(method__in=ONLINE_METHODS, then=Value("online")),
-        default=Value("room"), output_field=CharField(),
-    )
-    # Door entries are one per person and day (unique index): count(*) is exact; online joins are per session.
-    attended = (
-        accepted.filter(Q(session__isnull=True) | Q(method__in=ONLINE_METHODS))
-        .annotate(channel=channel)
-        .values_list(f"{prefix}unit", "day", "channel")
-        .annotate(n=Count("registration", distinct=True)).order_by()
-    )
-    per_session_rows = (
-        accepted.filter(session__isnull=False).annotate(channel=channel)
-        .values_list("session", "channel").annotate(n=Count("pk")).order_by()
-    )
     grid: dict = {}  # unit id -> day -> counts
 
     def cell(unit_id, day):

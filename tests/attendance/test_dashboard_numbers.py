@@ -201,3 +201,21 @@ def test_online_counts_are_shared_for_fifteen_seconds(world):
     assert selectors.dashboard_snapshot(world.event, DAY1, now=same_slot)["online"] == {"now": 1, "joined_today": 1}
     next_slot = now.replace(second=20)
     assert selectors.dashboard_snapshot(world.event, DAY1, now=next_slot)["online"] == {"now": 0, "joined_today": 1}
+
+
+def test_cached_summary_counts_again_only_the_days_with_new_checkins(world, django_assert_num_queries):
+    selectors.attendance_summary_cached(world.event)
+    selectors.attendance_summary_cached(world.event, units=world.jabar)
+    checkin(world.jabar_b, at(world.event, DAY2, 7, 10))
+    checkin(world.bogor_c, at(world.event, DAY3, 8, 30), session=Session.objects.create(
+        event=world.event, title="Penutupan", day=DAY3, start=at(world.event, DAY3, 8), end=at(world.event, DAY3, 9),
+        meeting_url="https://zoom.us/j/2"), method=CheckIn.Method.ONLINE)
+    # Newest id, the days changed since, door/online rows and session rows of those days, units, sessions.
+    # (Saving the session bumps the version on commit, which this test's transaction never reaches.)
+    with django_assert_num_queries(6):
+        s = selectors.attendance_summary_cached(world.event)
+    assert [(d["day"], nums(d)) for d in s["per_day"]] == [
+        ("2022-11-21", (3, 2, 1, 1)), ("2022-11-22", (3, 2, 1, 0)), ("2022-11-23", (3, 0, 1, 1))]
+    assert s == selectors.attendance_summary(world.event)
+    assert selectors.attendance_summary_cached(world.event, units=world.jabar) == selectors.attendance_summary(
+        world.event, units=world.jabar)
