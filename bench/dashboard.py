@@ -230,6 +230,16 @@ def main() -> None:
             key = (unit["unit_id"], dt.date.fromisoformat(d["day"]))
             assert naive.get(key, (0, 0, 0, 0)) == (d["expected_in_person"], d["present_in_person"],
                                                      d["expected_online"], d["joined_online"]), key
+    import uuid
+
+    def new_scan():
+        """A scan on day 3 (refused, so the data stays as seeded): the newest id moves, day 3 is recounted."""
+        CheckIn.objects.create(event=event, ticket_text="bench", day=event.days[-1], scanned_at=event_start,
+                               nonce=uuid.uuid4(), result=CheckIn.Result.INVALID)
+
+    from django.utils import timezone as tz_
+
+    event_start = tz_.now()
     r = args.repeat
     results = [
         ("dashboard_snapshot (day 1) — new, online counts cold", timed(
@@ -246,8 +256,11 @@ def main() -> None:
         ("GET /api/v1/…/attendance/summary/ cold cache",
          timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), max(5, r // 3), before=cache.clear)),
         ("GET /api/v1/…/attendance/summary/ warm cache", timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), r)),
+        ("GET /api/v1/…/attendance/summary/ after a new check-in (its day recounted)",
+         timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), r, before=new_scan)),
         ("baseline: naive summary loop per unit and day", naive_ms),
     ]
+    CheckIn.objects.filter(event=event, ticket_text="bench").delete()
     load = os.getloadavg()
     print(f"# rakorwas-2022: {n_regs:,} registrations, {n_checkins:,} check-ins; "
           f"dashboard day {day}: {snap['totals']} online {snap['online']}")
