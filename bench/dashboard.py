@@ -260,7 +260,10 @@ def main() -> None:
          timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), r, before=new_scan)),
         ("baseline: naive summary loop per unit and day", naive_ms),
     ]
-    CheckIn.objects.filter(event=event, ticket_text="bench").delete()
+    try:
+        CheckIn.objects.filter(event=event, ticket_text="bench").delete()
+    except Exception as exc:  # e.g. a hash chain that refuses deletes: harmless refused scans stay
+        print(f"# bench scans left in place: {exc}")
     load = os.getloadavg()
     print(f"# rakorwas-2022: {n_regs:,} registrations, {n_checkins:,} check-ins; "
           f"dashboard day {day}: {snap['totals']} online {snap['online']}")
