@@ -307,28 +307,38 @@ SUMMARY_WATCHED = {"attendance.Registration", "attendance.RegistrationDay", "att
                    "sessions_app.Session", "rakor.Unit"}
 
 
+SUMMARY_GRACE_SECONDS = 2.0
+
+
 def _summary_version() -> str:
+    """"<random>:<unix time of the last bump>"; set once when the cache has none."""
     from django.core.cache import cache
 
     version = cache.get(SUMMARY_VERSION_KEY)
     if version is None:
         import uuid
 
-        cache.add(SUMMARY_VERSION_KEY, uuid.uuid4().hex, None)
+        cache.add(SUMMARY_VERSION_KEY, f"{uuid.uuid4().hex}:0", None)
         version = cache.get(SUMMARY_VERSION_KEY)
     return version
 
 
 def _bump_summary_version(sender, **kwargs) -> None:
-    """A registration, day, participant, session or unit saved or deleted: summaries are recomputed (after commit)."""
+    """A registration, day, participant, session or unit saved or deleted: summaries are recomputed.
+
+    Bumped at once, inside the writer's transaction (no on_commit: that belongs to
+    the writers). A summary computed while that transaction is still open would see
+    the old rows, so summaries computed within SUMMARY_GRACE_SECONDS of a bump are
+    not trusted from the cache (``attendance_summary_cached``).
+    """
     if getattr(getattr(sender, "_meta", None), "label", None) not in SUMMARY_WATCHED:
         return
+    import time
     import uuid
 
     from django.core.cache import cache
-    from django.db import transaction
 
-    transaction.on_commit(lambda: cache.set(SUMMARY_VERSION_KEY, uuid.uuid4().hex, None))
+    cache.set(SUMMARY_VERSION_KEY, f"{uuid.uuid4().hex}:{time.time()}", None)
 
 
 def _connect_summary_signals() -> None:
@@ -367,17 +377,22 @@ def attendance_summary_cached(event: Event, *, units=None) -> dict:
     recomputes everything; rows written without signals (bulk imports, seed_demo)
     and deleted check-ins show within SUMMARY_CACHE_SECONDS.
     """
+    import time
+
     from django.core.cache import cache
 
     from .models import CheckIn
 
+    started = time.time()
     newest, version = _summary_fingerprint(event)
+    bumped_at = float(version.rsplit(":", 1)[-1] or 0)
     key = f"attendance-summary:{event.pk}:{units.path if units is not None else '*'}"
     entry = cache.get(key)
-    if entry is not None and entry["version"] == version and entry["newest"] == newest:
+    if entry is not None and (entry["version"] != version or entry["computed_at"] < bumped_at + SUMMARY_GRACE_SECONDS):
+        entry = None  # another version, or counted while a writer's transaction may still have been open
+    if entry is not None and entry["newest"] == newest:
         return entry["summary"]
-    if entry is not None and entry["version"] == version and entry["newest"] is not None and newest is not None \
-            and newest > entry["newest"]:
+    if entry is not None and entry["newest"] is not None and newest is not None and newest > entry["newest"]:
         changed = set(CheckIn.objects.filter(event=event, pk__gt=entry["newest"], day__isnull=False)
                       .values_list("day", flat=True).distinct())
         attended, sessions = _summary_checkin_rows(event, units, days=sorted(changed))
@@ -386,8 +401,8 @@ def attendance_summary_cached(event: Event, *, units=None) -> dict:
             entry["sessions"][day] = sessions.get(day, [])
     else:
         attended, sessions = _summary_checkin_rows(event, units)
-        entry = {"version": version, "planned": _summary_planned_rows(event, units), "attended": attended,
-                 "sessions": sessions}
+        entry = {"version": version, "computed_at": started, "planned": _summary_planned_rows(event, units),
+                 "attended": attended, "sessions": sessions}
     entry["newest"] = newest
     entry["summary"] = _summary_assemble(
         event, units, entry["planned"],
