@@ -21,7 +21,7 @@ class CertificateTemplateAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_filter = ("event", "role")
     fieldsets = (
         (None, {"fields": ("event", "role", "name")}),
-        (_("Desain"), {"fields": ("html", "css", "page_size", "background")}),
+        (_("Desain"), {"fields": ("html", "fields_html", "css", "page_size", "background")}),
         (_("Penanda tangan"), {"fields": ("signatory_name", "signatory_position", "signatory_nip",
                                           "signature_image")}),
         (_("Nomor"), {"fields": ("number_pattern", "sequence")}),

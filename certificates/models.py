@@ -70,6 +70,12 @@ class CertificateTemplate(models.Model):
                     "{{ venue }}, {{ place_date }}, {{ signatory_name }}, {{ signatory_position }}, "
                     "{{ signatory_nip }}, {{ signature_url }}, {{ qr }}, {{ verify_url }}, {{ code }}."),
     )
+    fields_html = models.TextField(
+        _("lapisan data peserta (HTML)"), blank=True,
+        help_text=_("Bagian yang berbeda untuk tiap orang (nama, NIP, unit, nomor, JP, QR), dalam kotak berposisi "
+                    "tetap. Bila diisi, desain di atas hanya memuat bagian yang sama untuk semua sertifikat dan "
+                    "dibuat sekali per batch (jauh lebih cepat). Kotak berkelas qr-code diisi kode QR verifikasi."),
+    )
     css = models.TextField(_("gaya (CSS)"), blank=True)
     page_size = models.CharField(_("ukuran halaman"), max_length=40, default="A4 landscape")
     background = models.FileField(_("latar belakang"), upload_to="certificates/backgrounds/", blank=True)

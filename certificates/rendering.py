@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import mimetypes
 from dataclasses import dataclass
@@ -32,54 +33,62 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from rakor.pdf import OwnFilesFetcher, RefusedURL, font_config
-from rakor.qr import qr_data_uri
+import segno
 
 DEFAULT_CSS = """\
-.frame { position: absolute; inset: 12mm; border: 2.5mm double #0b5d3b; padding: 12mm 22mm 10mm;
-         text-align: center; }
+.frame { margin: 12mm; height: 186mm; box-sizing: border-box; border: 2.5mm double #0b5d3b;
+         padding: 10mm 20mm 0; text-align: center; }
 .kop { font-size: 11pt; font-weight: bold; letter-spacing: .4pt; margin: 0; }
-h1 { font-size: 34pt; letter-spacing: 6pt; margin: 6mm 0 1mm; color: #0b5d3b; }
-.number { margin: 0 0 5mm; font-size: 10.5pt; }
-.given { margin: 0; font-size: 11pt; }
-.name { font-size: 24pt; font-weight: bold; margin: 3mm 0 1mm; line-height: 1.25;
-        overflow-wrap: anywhere; hyphens: auto; max-width: 100%; }
-.name.long { font-size: 17pt; }
-.name.very-long { font-size: 13pt; }
-.who { margin: 0 0 4mm; font-size: 10.5pt; }
-.as { margin: 0; font-size: 11pt; }
+h1 { font-size: 34pt; letter-spacing: 6pt; margin: 4mm 0 0; color: #0b5d3b; }
+.given { margin: 10.5mm 0 0; font-size: 11pt; }
+.as { margin: 35.5mm 0 0; font-size: 11pt; }
 .event { font-size: 15pt; font-weight: bold; margin: 2mm 0; }
 .when { font-size: 11pt; margin: 0; }
-.jp { font-size: 12pt; margin: 3mm 0 0; }
-.foot { position: absolute; left: 22mm; right: 22mm; bottom: 10mm; height: 42mm; }
-.sign { position: absolute; right: 0; bottom: 0; width: 85mm; text-align: center; font-size: 10pt; }
-.sign img { height: 16mm; margin: 1mm 0; }
-.sign .blank { height: 16mm; }
+.sign { position: absolute; right: 32mm; top: 145mm; width: 90mm; text-align: center; font-size: 10pt; }
+.sign p { margin: 0; }
+.sign img { height: 14mm; margin: 1mm 0; }
 .sign .sname { font-weight: bold; text-decoration: underline; }
-.verify { position: absolute; left: 0; bottom: 0; width: 70mm; text-align: left; font-size: 7pt; }
-.verify img { width: 26mm; height: 26mm; display: block; }
-.verify .code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
+/* The per-person layer: fixed boxes, so the static design never moves. */
+.fields p { margin: 0; }
+.fields .number { position: absolute; left: 40mm; right: 40mm; top: 53mm; text-align: center; font-size: 10.5pt; }
+.fields .name { position: absolute; left: 32mm; right: 32mm; top: 69mm; height: 24mm; text-align: center;
+                font-size: 24pt; font-weight: bold; line-height: 1.2; overflow-wrap: break-word; }
+.fields .name.long { font-size: 17pt; }
+.fields .name.very-long { font-size: 12.5pt; }
+.fields .who { position: absolute; left: 32mm; right: 32mm; top: 94mm; text-align: center; font-size: 10pt; }
+.fields .jp { position: absolute; left: 40mm; right: 40mm; top: 124mm; text-align: center; font-size: 12pt; }
+.fields .qr-code { position: absolute; left: 32mm; top: 150mm; width: 24mm; height: 24mm; }
+.fields .verify { position: absolute; left: 58mm; top: 160mm; width: 80mm; font-size: 7pt; }
+.fields .code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
 """
 
+# What is the same on every certificate of the template (rendered once per batch).
 DEFAULT_HTML = """\
 <div class="frame">
   <p class="kop">KEMENTERIAN AGAMA REPUBLIK INDONESIA<br>INSPEKTORAT JENDERAL</p>
   <h1>SERTIFIKAT</h1>
-  <p class="number">Nomor: {{ number }}</p>
   <p class="given">diberikan kepada</p>
-  <p class="name{% if name|length > 80 %} very-long{% elif name|length > 40 %} long{% endif %}">{{ name }}</p>
-  <p class="who">{% if nip %}NIP {{ nip }} · {% endif %}{{ position }}{% if position and unit %}, {% endif %}{{ unit }}</p>
   <p class="as">atas partisipasinya sebagai <strong>{{ role }}</strong> dalam</p>
   <p class="event">{{ event_name }}</p>
   <p class="when">{{ event_dates }}{% if venue %}, {{ venue }}{% endif %}</p>
-  <p class="jp">dengan beban <strong>{{ jp }} JP</strong> (jam pelajaran)</p>
-  <div class="foot">
-    <div class="verify"><img src="{{ qr }}" alt="QR">Verifikasi: {{ verify_url }}<br><span class="code">{{ code }}</span></div>
-    <div class="sign">{{ place_date }}<br>{{ signatory_position }}<br>
-      {% if signature_url %}<img src="{{ signature_url }}" alt="">{% else %}<div class="blank"></div>{% endif %}<br>
-      <span class="sname">{{ signatory_name }}</span>{% if signatory_nip %}<br>NIP {{ signatory_nip }}{% endif %}</div>
-  </div>
 </div>
+<div class="sign"><p>{{ place_date }}</p><p>{{ signatory_position }}</p>
+  {% if signature_url %}<img src="{{ signature_url }}" alt="">{% else %}<p style="height: 16mm"></p>{% endif %}
+  <p class="sname">{{ signatory_name }}</p>{% if signatory_nip %}<p>NIP {{ signatory_nip }}</p>{% endif %}</div>
 """
+
+# What differs per person (laid out for every certificate, on top of the design above).
+DEFAULT_FIELDS_HTML = """\
+<p class="number">Nomor: {{ number }}</p>
+<p class="name{% if name|length > 80 %} very-long{% elif name|length > 40 %} long{% endif %}">{{ name }}</p>
+<p class="who">{% if nip %}NIP {{ nip }} · {% endif %}{{ position }}{% if position and unit %}, {% endif %}{{ unit }}</p>
+<p class="jp">dengan beban <strong>{{ jp }} JP</strong> (jam pelajaran)</p>
+<div class="qr-code"></div>
+<p class="verify">Verifikasi: {{ verify_url }}<br><span class="code">{{ code }}</span></p>
+"""
+
+# Variables that are the same for every certificate of a template at an event.
+STATIC_KEYS = ("role", "event_name", "event_theme", "venue", "event_dates", "place_date")
 
 PAGE_SIZES_MM = {"a4": (210, 297), "a5": (148, 210), "a3": (297, 420), "letter": (216, 279), "legal": (216, 356),
                  "f4": (215, 330)}
@@ -105,6 +114,7 @@ class TemplateSpec:
     name: str
     html: str
     css: str
+    fields_html: str
     page_size: str
     background_uri: str
     signature_uri: str
@@ -142,7 +152,7 @@ def _file_data_uri(field_file) -> str:
 def template_spec(template) -> TemplateSpec:
     return TemplateSpec(
         id=template.pk or 0, name=template.name or template.get_role_display(), html=template.html,
-        css=template.css, page_size=template.page_size or "A4 landscape",
+        css=template.css, fields_html=template.fields_html, page_size=template.page_size or "A4 landscape",
         background_uri=_file_data_uri(template.background), signature_uri=_file_data_uri(template.signature_image),
         signatory_name=template.signatory_name, signatory_position=template.signatory_position,
         signatory_nip=template.signatory_nip,
@@ -189,14 +199,15 @@ def sample_item(template) -> dict:
 
 
 _compiled: dict[tuple[int, str], object] = {}
+_static_pages: dict[tuple, bytes] = {}
 
 
-def _compile(spec: TemplateSpec):
-    key = (spec.id, spec.html)
+def _compile(spec: TemplateSpec, source: str):
+    key = (spec.id, source)
     template = _compiled.get(key)
     if template is None:
         try:
-            template = _ENGINE.from_string(spec.html)
+            template = _ENGINE.from_string(source)
         except TemplateSyntaxError as exc:
             raise CertificateTemplateError(spec.name, _("HTML/templat rusak: %(error)s") % {"error": exc})
         if len(_compiled) > 64:
@@ -205,49 +216,78 @@ def _compile(spec: TemplateSpec):
     return template
 
 
-def _document_html(spec: TemplateSpec, items: list[dict]) -> str:
+def _qr_matrix(url: str):
+    # A fixed mask skips segno's scoring of all eight (a third of the time); any mask is valid QR.
+    return segno.make(url, error="m", micro=False, mask=0)
+
+
+def _head(spec: TemplateSpec, *, background: bool) -> str:
     try:
         width, height = page_size_mm(spec.page_size)
     except ValueError:
         raise CertificateTemplateError(spec.name, _("Ukuran halaman tidak dikenal: %(size)s") % {"size": spec.page_size})
-    template = _compile(spec)
     fonts = "/" + settings.STATIC_URL.strip("/") + "/rakor/fonts/"
-    background = f'background: url("{spec.background_uri}") no-repeat center / cover;' if spec.background_uri else ""
+    page_background = ""
+    if background and spec.background_uri:
+        page_background = f'background: url("{spec.background_uri}") no-repeat center / cover;'
     # Naskh for Arabic script only (DejaVu has plainer Arabic glyphs); everything else in DejaVu.
     arabic = "unicode-range: U+0600-06FF, U+0750-077F, U+08A0-08FF, U+FB50-FDFF, U+FE70-FEFF;"
-    head = f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
+    return f"""<!doctype html><html lang="id"><head><meta charset="utf-8"><style>
 @font-face {{ font-family: "DejaVu Sans"; src: url("{fonts}DejaVuSans.ttf"); }}
 @font-face {{ font-family: "DejaVu Sans"; src: url("{fonts}DejaVuSans-Bold.ttf"); font-weight: bold; }}
 @font-face {{ font-family: "DejaVu Sans Mono"; src: url("{fonts}DejaVuSansMono.ttf"); }}
 @font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Regular.ttf"); {arabic} }}
 @font-face {{ font-family: "Noto Naskh Arabic"; src: url("{fonts}NotoNaskhArabic-Bold.ttf"); font-weight: bold;
              {arabic} }}
-@page {{ size: {width}mm {height}mm; margin: 0; {background} }}
+@page {{ size: {width}mm {height}mm; margin: 0; {page_background} }}
 html {{ font-family: "Noto Naskh Arabic", "DejaVu Sans", sans-serif; font-size: 11pt; color: #111; }}
 body {{ margin: 0; }}
 .certificate {{ position: relative; width: {width}mm; height: {height}mm; overflow: hidden; break-after: page;
                break-inside: avoid; }}
 </style><style>{spec.css}</style></head><body>"""
-    parts = [head]
+
+
+def _context(spec: TemplateSpec, item: dict) -> dict:
+    context = dict(item)
+    context.setdefault("qr", "")
+    context.update({"signature_url": spec.signature_uri, "signatory_name": spec.signatory_name,
+                    "signatory_position": spec.signatory_position, "signatory_nip": spec.signatory_nip})
+    return context
+
+
+def _sections(spec: TemplateSpec, source: str, items: list[dict], css_class: str) -> str:
+    template = _compile(spec, source)
+    wants_qr = "{{ qr" in source
+    parts = []
     for item in items:
-        context = dict(item)
-        context.update({"qr": item.get("qr") or qr_data_uri(item["verify_url"]),
-                        "signature_url": spec.signature_uri, "signatory_name": spec.signatory_name,
-                        "signatory_position": spec.signatory_position, "signatory_nip": spec.signatory_nip})
+        context = _context(spec, item)
+        if wants_qr and not context["qr"] and context.get("verify_url"):
+            context["qr"] = _qr_matrix(item["verify_url"]).svg_data_uri(scale=6, border=2)
         try:
             body = template.render(Context(context, autoescape=True))
         except Exception as exc:  # a design's runtime error (e.g. a filter misused)
             raise CertificateTemplateError(spec.name, str(exc))
-        parts.append(f'<section class="certificate" id="c-{escape(item["code"])}">{body}</section>')
-    parts.append("</body></html>")
+        parts.append(f'<section class="{css_class}" id="c-{escape(item.get("code", "static"))}">{body}</section>')
     return "".join(parts)
 
 
-def layout(spec: TemplateSpec, items: list[dict]):
-    """The laid-out WeasyPrint document of a batch (one page per certificate)."""
+def _document_html(spec: TemplateSpec, items: list[dict]) -> str:
+    """One document, one page per certificate: the whole design (or only the per-person layer)."""
+    if spec.fields_html:
+        return _head(spec, background=False) + _sections(spec, spec.fields_html, items, "certificate fields") \
+            + "</body></html>"
+    return _head(spec, background=True) + _sections(spec, spec.html, items, "certificate") + "</body></html>"
+
+
+def _static_document_html(spec: TemplateSpec, item: dict) -> str:
+    static = {key: item.get(key, "") for key in STATIC_KEYS}
+    return _head(spec, background=True) + _sections(spec, spec.html, [static], "certificate static") \
+        + "</body></html>"
+
+
+def _render(html: str, spec: TemplateSpec):
     from weasyprint import HTML
 
-    html = _document_html(spec, items)
     try:
         return HTML(string=html, base_url=settings.SITE_URL + "/", url_fetcher=OwnFilesFetcher()).render(
             font_config=font_config())
@@ -255,21 +295,108 @@ def layout(spec: TemplateSpec, items: list[dict]):
         raise CertificateTemplateError(spec.name, str(exc))
 
 
+def layout(spec: TemplateSpec, items: list[dict]):
+    """The laid-out WeasyPrint document of a batch (one page per certificate)."""
+    return _render(_document_html(spec, items), spec)
+
+
+def static_layer(spec: TemplateSpec, item: dict) -> bytes:
+    """The design's static layer as a one-page PDF (made once per process and template version)."""
+    html = _static_document_html(spec, item)
+    key = (spec.id, hashlib.sha256(html.encode()).hexdigest())
+    pdf = _static_pages.get(key)
+    if pdf is None:
+        document = _render(html, spec)
+        if len(document.pages) != 1:
+            raise CertificateTemplateError(spec.name, _("desain tetap harus tepat satu halaman, bukan %(n)d.")
+                                           % {"n": len(document.pages)})
+        pdf = document.write_pdf()
+        if len(_static_pages) > 16:
+            _static_pages.clear()
+        _static_pages[key] = pdf
+    return pdf
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _qr_slots(page) -> list[tuple[float, float, float, float]]:
+    """(x, y, width, height) in CSS px of the elements with class "qr-code" on a laid-out page."""
+    slots = []
+    for box in _boxes(page._page_box):
+        element = getattr(box, "element", None)
+        if element is not None and "qr-code" in (element.get("class") or "").split() \
+                and hasattr(box, "content_box_x") and getattr(box, "element_tag", "") != "" \
+                and not type(box).__name__.startswith(("Line", "Text", "Inline")):
+            slots.append((box.content_box_x(), box.content_box_y(), box.width, box.height))
+    return slots[:1]
+
+
+def qr_ops(url: str, slot, page_height_pt: float) -> bytes:
+    """PDF drawing operators for the QR code of ``url`` filling ``slot`` (dark runs as rectangles)."""
+    x_px, y_px, w_px, h_px = slot
+    matrix = _qr_matrix(url).matrix
+    n = len(matrix)
+    size = min(w_px, h_px) * 0.75
+    module = size / n
+    left = x_px * 0.75
+    top = page_height_pt - y_px * 0.75
+    ops = ["q 0 0 0 rg"]
+    for r, row in enumerate(matrix):
+        y = top - (r + 1) * module
+        c = 0
+        while c < n:
+            if row[c] & 1:
+                start = c
+                while c < n and row[c] & 1:
+                    c += 1
+                ops.append(f"{left + start * module:.3f} {y:.3f} {(c - start) * module:.3f} {module + 0.02:.3f} re")
+            else:
+                c += 1
+    ops.append("f Q")
+    return ("\n".join(ops) + "\n").encode()
+
+
+def _stream(data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return stream
+
+
 def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
-    """One unsigned PDF per item, from one WeasyPrint document for the whole batch."""
+    """One unsigned PDF per item, from one WeasyPrint document for the whole batch.
+
+    With a per-person layer (``fields_html``), only that layer is laid out for each
+    certificate; the static design is laid out once and drawn under every page as a
+    Form XObject. QR codes go into the boxes with class ``qr-code`` as vector
+    rectangles, straight into the PDF.
+    """
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     document = layout(spec, items)
     first_page: dict[str, int] = {}
+    slots: dict[int, list] = {}
     for index, page in enumerate(document.pages):
         for anchor in page.anchors:
             if anchor.startswith("c-"):
                 first_page.setdefault(anchor[2:], index)
+        slots[index] = _qr_slots(page)
     try:
         batch = document.write_pdf()
     except RefusedURL as exc:
         raise CertificateTemplateError(spec.name, str(exc))
     reader = PdfReader(io.BytesIO(batch))
+    static = None
+    if spec.fields_html:
+        static_reader = PdfReader(io.BytesIO(static_layer(spec, items[0])))
+        static_page = static_reader.pages[0]
+        static = (static_page, static_page.get_contents().get_data(), static_page.mediabox)
     starts = sorted(first_page.values()) + [len(reader.pages)]
     out = []
     for item in items:
@@ -280,7 +407,30 @@ def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
         end = starts[starts.index(start) + 1]
         writer = PdfWriter()
         for n in range(start, end):
-            writer.add_page(reader.pages[n])
+            page = writer.add_page(reader.pages[n])
+            under, over = b"", b""
+            if static is not None and n == start:
+                static_page, content, box = static
+                form = _stream(content)
+                form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                             NameObject("/BBox"): box, NameObject("/Resources"): static_page["/Resources"].clone(writer)})
+                form_ref = writer._add_object(form)
+                resources = page["/Resources"].get_object()
+                xobjects = resources.get("/XObject")
+                xobjects = xobjects.get_object() if xobjects is not None else DictionaryObject()
+                xobjects[NameObject("/RkStatic")] = form_ref
+                resources[NameObject("/XObject")] = xobjects
+                under = b"q /RkStatic Do Q\n"
+            height = float(page.mediabox.height)
+            for slot in slots.get(n, []):
+                over += qr_ops(item["verify_url"], slot, height)
+            if under or over:
+                contents = page.get("/Contents")
+                existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) \
+                    else [contents]
+                page[NameObject("/Contents")] = ArrayObject(
+                    [writer._add_object(_stream(under + b"q\n")), *existing,
+                     writer._add_object(_stream(b"\nQ\n" + over))])
         writer.add_metadata({"/Title": f"Sertifikat {item['number']}", "/Subject": item["event_name"],
                              "/Creator": "Rakor"})
         buffer = io.BytesIO()
@@ -290,11 +440,19 @@ def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
 
 
 def render_one_document(spec: TemplateSpec, item: dict) -> bytes:
-    """The naive way, one WeasyPrint document for one certificate (the benchmark's baseline)."""
+    """The naive way: one WeasyPrint document holding the whole design for one certificate, QR as an image.
+
+    The benchmark's baseline (docs/benchmarks/certificates.md); the same design as the fast path.
+    """
     from weasyprint import HTML
 
-    return HTML(string=_document_html(spec, [item]), base_url=settings.SITE_URL + "/",
-                url_fetcher=OwnFilesFetcher()).write_pdf(font_config=font_config())
+    html = spec.html + spec.fields_html.replace('<div class="qr-code"></div>',
+                                                '<img class="qr-code" src="{{ qr }}" alt="">')
+    single = TemplateSpec(**{**spec.__dict__, "html": html, "fields_html": "", "id": -spec.id - 1})
+    document_html = _head(single, background=True) + _sections(single, html, [item], "certificate fields") \
+        + "</body></html>"
+    return HTML(string=document_html, base_url=settings.SITE_URL + "/", url_fetcher=OwnFilesFetcher()).write_pdf(
+        font_config=font_config())
 
 
 # ---------------------------------------------------------------- checking a template before use
@@ -372,27 +530,29 @@ def template_problems(template, *, raise_error: bool = False) -> list[str]:
         page_size_mm(template.page_size or "")
     except ValueError:
         add("page_size", _("Ukuran halaman tidak dikenal: %(size)s") % {"size": template.page_size})
-    spec = TemplateSpec(id=0, name=name, html=template.html, css=template.css, page_size=template.page_size,
+    spec = TemplateSpec(id=0, name=name, html=template.html, css=template.css, fields_html=template.fields_html,
+                        page_size=template.page_size,
                         background_uri=_file_data_uri(template.background),
                         signature_uri=_file_data_uri(template.signature_image),
                         signatory_name=template.signatory_name, signatory_position=template.signatory_position,
                         signatory_nip=template.signatory_nip)
-    compiled = None
-    try:
-        compiled = _ENGINE.from_string(template.html)
-    except TemplateSyntaxError as exc:
-        add("html", _("HTML/templat rusak: %(error)s") % {"error": exc})
-    if compiled is not None:
-        sample = sample_item(template)
-        sample.update({"qr": "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E",
-                       "signature_url": spec.signature_uri})
+    sample = sample_item(template)
+    sample.update({"qr": "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E",
+                   "signature_url": spec.signature_uri, "signatory_name": spec.signatory_name,
+                   "signatory_position": spec.signatory_position, "signatory_nip": spec.signatory_nip})
+    for field, source in (("html", template.html), ("fields_html", template.fields_html)):
+        try:
+            compiled = _ENGINE.from_string(source)
+        except TemplateSyntaxError as exc:
+            add(field, _("HTML/templat rusak: %(error)s") % {"error": exc})
+            continue
         try:
             rendered = compiled.render(Context(sample, autoescape=True))
         except Exception as exc:
-            add("html", str(exc))
+            add(field, str(exc))
         else:
             for problem in html_problems(rendered):
-                add("html", _("HTML rusak: %(problem)s") % {"problem": problem})
+                add(field, _("HTML rusak: %(problem)s") % {"problem": problem})
     if not problems:
         try:
             render_batch(spec, [sample_item(template)])

@@ -85,7 +85,8 @@ def template_create_defaults(*, event, by=None, signatory: dict | None = None) -
                 continue
             template = CertificateTemplate.objects.create(
                 event=event, role=role, name=_("Sertifikat %(role)s — %(event)s") % {"role": label, "event": event.name},
-                html=rendering.DEFAULT_HTML, css=rendering.DEFAULT_CSS, sequence=sequence,
+                html=rendering.DEFAULT_HTML, fields_html=rendering.DEFAULT_FIELDS_HTML, css=rendering.DEFAULT_CSS,
+                sequence=sequence,
                 **DEFAULT_RULES.get(role, {}), **(signatory or {}))
             audit_record(actor=by, action="create", obj=template, after=snapshot(template), event=event)
             created.append(template)

@@ -120,7 +120,13 @@ def _templated_signer_class():
         async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run=False, use_pades=False,
                              timestamper=None, signed_attr_settings=None, is_pdf_sig=True,
                              encap_content_info=None):
-            plain = (timestamper is None and encap_content_info is None and signed_attr_settings is None
+            attrs = signed_attr_settings
+            # What pyHanko passes for a plain PAdES signature: no CAdES or revocation attributes, and a
+            # signing time that PAdES leaves out of the CMS (it goes into the signature dictionary).
+            constant = attrs is None or (getattr(attrs, "cades_signed_attrs", None) is None
+                                         and getattr(attrs, "adobe_revinfo_attr", None) is None
+                                         and (use_pades or attrs.signing_time is None))
+            plain = (timestamper is None and encap_content_info is None and constant and not dry_run
                      and self._fast(digest_algorithm))
             if not plain:
                 return await super().async_sign(
@@ -132,10 +138,8 @@ def _templated_signer_class():
             if template is None:
                 with self._template_lock:
                     template = self._templates.get(key) or await self._build_template(
-                        key, len(data_digest), digest_algorithm, use_pades, is_pdf_sig)
+                        key, len(data_digest), digest_algorithm, use_pades, is_pdf_sig, attrs)
             der, digest_at, attrs_at, attrs_len, sig_at, sig_len = template
-            if dry_run:
-                return cms.ContentInfo.load(der)
             out = bytearray(der)
             out[digest_at:digest_at + len(data_digest)] = data_digest
             # The signature covers the DER of the signed attributes as a SET (tag 0x31).
@@ -147,9 +151,10 @@ def _templated_signer_class():
             out[sig_at:sig_at + sig_len] = signature
             return cms.ContentInfo.load(bytes(out))
 
-        async def _build_template(self, key, digest_len, digest_algorithm, use_pades, is_pdf_sig):
+        async def _build_template(self, key, digest_len, digest_algorithm, use_pades, is_pdf_sig, attrs):
             marker = os.urandom(digest_len)
-            info = await super().async_sign(marker, digest_algorithm, use_pades=use_pades, is_pdf_sig=is_pdf_sig)
+            info = await super().async_sign(marker, digest_algorithm, use_pades=use_pades, is_pdf_sig=is_pdf_sig,
+                                            signed_attr_settings=attrs)
             der = info.dump()
             signer_info = info["content"]["signer_infos"][0]
             attrs = signer_info["signed_attrs"].dump()
