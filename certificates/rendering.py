@@ -48,17 +48,18 @@ h1 { font-size: 34pt; letter-spacing: 6pt; margin: 4mm 0 0; color: #0b5d3b; }
 .sign p { margin: 0; }
 .sign img { height: 14mm; margin: 1mm 0; }
 .sign .sname { font-weight: bold; text-decoration: underline; }
-/* The per-person layer: fixed boxes, so the static design never moves. */
+/* The per-person layer: boxes of fixed height in normal flow (cheaper to lay out than absolute
+   positioning), so the static design never moves whatever the name's length. */
+.fields { padding: 53mm 32mm 0; box-sizing: border-box; text-align: center; }
 .fields p { margin: 0; }
-.fields .number { position: absolute; left: 40mm; right: 40mm; top: 53mm; text-align: center; font-size: 10.5pt; }
-.fields .name { position: absolute; left: 32mm; right: 32mm; top: 69mm; height: 24mm; text-align: center;
-                font-size: 24pt; font-weight: bold; line-height: 1.2; overflow-wrap: break-word; }
+.fields .number { height: 16mm; font-size: 10.5pt; }
+.fields .name { height: 25mm; font-size: 24pt; font-weight: bold; line-height: 1.2; overflow-wrap: break-word; }
 .fields .name.long { font-size: 17pt; }
 .fields .name.very-long { font-size: 12.5pt; }
-.fields .who { position: absolute; left: 32mm; right: 32mm; top: 94mm; text-align: center; font-size: 10pt; }
-.fields .jp { position: absolute; left: 40mm; right: 40mm; top: 124mm; text-align: center; font-size: 12pt; }
-.fields .qr-code { position: absolute; left: 32mm; top: 150mm; width: 24mm; height: 24mm; }
-.fields .verify { position: absolute; left: 58mm; top: 160mm; width: 80mm; font-size: 7pt; }
+.fields .who { height: 30mm; font-size: 10pt; }
+.fields .jp { height: 26mm; font-size: 12pt; }
+.fields .qr-code { float: left; width: 24mm; height: 24mm; }
+.fields .verify { float: left; margin: 10mm 0 0 2mm; width: 80mm; text-align: left; font-size: 7pt; }
 .fields .code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
 """
 
