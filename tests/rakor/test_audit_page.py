@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db
 URL = "/e/rakorwas-uji/audit/"
 
 
+def backdate(queryset, when):
+    """Test set-up only: on PostgreSQL the trail's trigger refuses any change, so it is switched off here."""
+    pg = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if pg:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        queryset.update(at=when)
+        if pg:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
 @pytest.fixture
 def event():
     return EventFactory(slug="rakorwas-uji", name="Rakorwas Uji")
@@ -29,7 +40,7 @@ def test_organiser_sees_who_what_when_and_before_after(client, event):
                               participant__full_name="Dr. H. Ahmad Fauzi, M.Ag.")
     services.registration_set_status(registrations=[reg], status=Registration.Status.REJECTED,
                                      reason="Bukan pejabat yang diundang.", by=siti)
-    AuditEntry.objects.update(at=dt.datetime(2022, 11, 21, 1, 5, 9, tzinfo=dt.timezone.utc))
+    backdate(AuditEntry.objects.all(), dt.datetime(2022, 11, 21, 1, 5, 9, tzinfo=dt.timezone.utc))
     client.force_login(siti)
 
     response = client.get(URL)
@@ -73,7 +84,7 @@ def test_filters_by_kind_person_action_and_date(client, event):
     services.registration_set_status(registrations=[a], status=Registration.Status.APPROVED, by=siti)
     services.registration_set_status(registrations=[b], status=Registration.Status.CANCELLED, by=budi)
     services.registration_reissue_secret(registration=a, by=siti)
-    AuditEntry.objects.filter(object_id=str(b.pk)).update(at=timezone.now() - dt.timedelta(days=3))
+    backdate(AuditEntry.objects.filter(object_id=str(b.pk)), timezone.now() - dt.timedelta(days=3))
     client.force_login(siti)
 
     def shown(**query):
@@ -111,8 +122,7 @@ def test_query_count_does_not_grow_with_entries(client, event):
     client.get(URL)
 
     counts = []
-    for n in (1, 3):
-        AuditEntry.objects.all().delete()
+    for n in (1, 2):  # 1 entry, then 3
         for _ in range(n):
             audit_record(actor=user, action="update", obj=reg, before={"role": "participant"}, after={"role": "speaker"})
         with CaptureQueriesContext(connection) as ctx:

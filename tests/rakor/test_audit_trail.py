@@ -189,3 +189,46 @@ def test_audit_entries_are_read_only_in_the_admin(client, event):
     assert client.get(reverse("admin:rakor_auditentry_add")).status_code == 403
     assert client.post(reverse("admin:rakor_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.count() == 1
+
+
+# ---------------------------------------------------------------- the database keeps the trail (PostgreSQL)
+
+
+@pytest.fixture
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's")
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE rakor_auditentry SET action = 'create' WHERE id = %s",
+    "UPDATE rakor_auditentry SET after = '{\"status\": \"approved\"}' WHERE id = %s",
+    "UPDATE rakor_auditentry SET at = now() WHERE id = %s",
+    "UPDATE rakor_auditentry SET actor_label = 'orang lain' WHERE id = %s",
+    "DELETE FROM rakor_auditentry WHERE id = %s",
+])
+def test_database_refuses_to_rewrite_or_drop_entries(postgres_only, event, sql):
+    from django.db import DatabaseError, connection, transaction
+
+    reg = RegistrationFactory(event=event, status=Registration.Status.PENDING)
+    services.registration_set_status(registrations=[reg], status=Registration.Status.REJECTED, reason="Tidak diundang.",
+                                     by=organiser())
+    entry = AuditEntry.objects.get()
+
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+
+    assert AuditEntry.objects.get().after["status"] == "rejected"
+
+
+def test_deleting_an_account_keeps_its_entries(event):
+    user = organiser(first_name="Siti", last_name="Panitia")
+    services.registration_reissue_secret(registration=RegistrationFactory(event=event), by=user)
+
+    user.delete()
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.actor_label) == (None, "Siti Panitia")
