@@ -26,20 +26,22 @@ SIGNATORY = {
 
 
 def _attach_demo_files(event) -> None:
-    for template in CertificateTemplate.objects.filter(event=event):
-        changed = False
-        for field, static_name in (("background", "certificates/demo-background.svg"),
-                                   ("signature_image", "certificates/demo-signature.svg")):
-            if getattr(template, field):
-                continue
-            path = finders.find(static_name)
-            if path:
-                with open(path, "rb") as fh:
-                    getattr(template, field).save(f"{event.slug}-{static_name.rsplit('/', 1)[-1]}",
-                                                  ContentFile(fh.read()), save=False)
-                changed = True
-        if changed:
-            template.save()
+    """One stored copy of the demo background and signature, shared by the event's templates."""
+    from django.core.files.storage import default_storage
+
+    for field, static_name in (("background", "certificates/demo-background.svg"),
+                               ("signature_image", "certificates/demo-signature.svg")):
+        path = finders.find(static_name)
+        if not path:
+            continue
+        missing = CertificateTemplate.objects.filter(event=event, **{field: ""})
+        if not missing.exists():
+            continue
+        upload_to = CertificateTemplate._meta.get_field(field).upload_to
+        with open(path, "rb") as fh:
+            name = default_storage.save(f"{upload_to}{event.slug}-{static_name.rsplit('/', 1)[-1]}",
+                                        ContentFile(fh.read()))
+        missing.update(**{field: name})
 
 
 def seed_demo_event(*, event, archive: bool) -> None:
