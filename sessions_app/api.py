@@ -98,7 +98,7 @@ class SessionPagination(Pagination):
             number = int(request.query_params.get(self.page_query_param) or 1)
         except ValueError:
             number = 0
-        if number < 1:
+        if number < 1 or number > 1_000_000:  # no agenda has a millionth page (and the offset must fit the database)
             raise exceptions.NotFound(_("Halaman tidak ada."))
         offset = (number - 1) * size
         rows = list(queryset[offset:offset + size + 1])

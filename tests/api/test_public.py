@@ -98,3 +98,30 @@ def test_schema_documents_the_lists_and_token_auth(client):
                  "/api/v1/events/{slug}/checkins/", "/api/v1/events/{slug}/sessions/"):
         assert "get" in schema["paths"][path], path
     assert set(schema["components"]["securitySchemes"]) >= {"tokenAuth", "cookieAuth", "deviceToken"}
+
+
+def test_sessions_list_pages(client):
+    import datetime as dt
+
+    from sessions_app.models import Session
+
+    event = EventFactory(slug="rakorwas-uji")
+    for i in range(3):
+        start = dt.datetime.combine(event.days[0], dt.time(9 + i), tzinfo=event.tz)
+        Session.objects.create(event=event, title=f"Sesi {i}", day=event.days[0], start=start,
+                               end=start + dt.timedelta(hours=1))
+    url = "/api/v1/events/rakorwas-uji/sessions/"
+
+    first = client.get(url, {"page_size": 2}).json()
+    second = client.get(url, {"page_size": 2, "page": 2}).json()
+
+    assert ([s["title"] for s in first["sessions"]], first["count"], first["previous"]) == (["Sesi 0", "Sesi 1"], 3, None)
+    assert first["next"].endswith(f"{url}?page=2&page_size=2")
+    assert ([s["title"] for s in second["sessions"]], second["count"], second["next"]) == (["Sesi 2"], 3, None)
+    assert second["previous"].endswith(f"{url}?page_size=2")
+    assert client.get(url, {"page": 3, "page_size": 2}).status_code == 404
+    assert client.get(url, {"page": 2**62}).status_code == 404
+    assert client.get(url, {"page": "dua"}).status_code == 404
+    assert [s["title"] for s in client.get(url, {"status": "scheduled", "mode": "hybrid"}).json()["sessions"]] == [
+        "Sesi 0", "Sesi 1", "Sesi 2"]
+    assert client.get(url, {"status": "live"}).json() == {"count": 0, "next": None, "previous": None, "sessions": []}
