@@ -161,6 +161,10 @@ def detail(request, event, session):
 
     if request.method != "POST":
         saved = MinutesAutosave.objects.filter(minutes=minutes, user=user).first()
+        if saved is not None and MinutesRevision.objects.filter(minutes=minutes, author=user,
+                                                                created_at__gt=saved.saved_at).exists():
+            saved.delete()  # a late autosave request, overtaken by this editor's own save
+            saved = None
         if saved is not None and saved.content:
             form, formset = _forms_from_data(saved.content)
             return _page(request, event, session, minutes, form=form, formset=formset, restored=saved)

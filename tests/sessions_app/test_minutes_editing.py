@@ -233,3 +233,22 @@ def test_two_saves_at_the_same_instant_on_the_same_revision_one_wins_one_is_refu
     assert (minutes.discussion, minutes.revision_number) == (winner, base + 1)
     # The refused text is kept as that editor's autosave.
     assert MinutesAutosave.objects.get(minutes=minutes).content["discussion"] == loser
+
+
+def test_an_autosave_older_than_the_editors_own_save_is_not_restored(client, world):
+    from django.utils import timezone
+
+    minutes = world["minutes"]
+    services.autosave(minutes=minutes, user=world["a"], content={"discussion": "ketikan lama"},
+                      base_revision=minutes.revision_number)
+    MinutesAutosave.objects.update(saved_at=timezone.now() - timezone.timedelta(minutes=1))
+    revision = services.save_draft(minutes=minutes, by=world["a"], content=content(discussion="tersimpan"),
+                                   base_revision=minutes.revision_number)
+    MinutesAutosave.objects.create(minutes=minutes, user=world["a"], content={"discussion": "ketikan lama"},
+                                   base_revision=revision.number - 1)
+    MinutesAutosave.objects.update(saved_at=revision.created_at - timezone.timedelta(seconds=2))
+    client.force_login(world["a"])
+    page = client.get(world["url"]).content.decode()
+    assert "ketikan lama" not in page
+    assert "tersimpan" in page
+    assert not MinutesAutosave.objects.exists()
