@@ -235,9 +235,10 @@ def render_pending(certificates: list[Certificate], *, processes: int | None = N
     def handle(chunk, results):
         nonlocal stored
         by_code = dict(results)
-        for c in chunk:
-            if _store(c, by_code[c.code], signer):
-                stored += 1
+        with transaction.atomic():  # one commit per batch, not one per certificate
+            for c in chunk:
+                if _store(c, by_code[c.code], signer):
+                    stored += 1
         if progress is not None:
             progress(stored)
 
