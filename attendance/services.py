@@ -493,6 +493,8 @@ def device_create(*, event: Event, name: str, by=None):
             event=event, name=name, token_hash=ScannerDevice.hash_token(token), token_prefix=token[:8],
             created_by=by if by is not None and getattr(by, "is_authenticated", False) else None,
         )
+        audit.audit_record(actor=by, action="create", obj=device, before=None, after=audit.snapshot(device),
+                           event=event)  # the token's hash never goes into the trail (rakor.audit.SECRET_FIELDS)
     log.info("scanner device %s (%s) created for %s by %s", device.pk, device.token_prefix, event.slug, getattr(by, "pk", None))
     return device, token
 
@@ -504,8 +506,11 @@ def device_revoke(*, device, by=None):
     with transaction.atomic():
         device = ScannerDevice.objects.select_for_update().get(pk=device.pk)
         if device.revoked_at is None:
+            before = audit.snapshot(device, ["revoked_at"])
             device.revoked_at = timezone.now()
             device.save(update_fields=["revoked_at"])
+            audit.audit_record(actor=by, action="revoke", obj=device, before=before,
+                               after=audit.snapshot(device, ["revoked_at"]), event=device.event)
             log.info("scanner device %s (%s) revoked by %s", device.pk, device.token_prefix, getattr(by, "pk", None))
             from .authentication import forget_devices
 

@@ -51,7 +51,7 @@ def field_label(model: str, key: str) -> str:
 def action_label(action: str) -> str:
     labels = {
         "create": _("dibuat"), "update": _("diubah"), "delete": _("dihapus"), "anonymise": _("data pribadi dihapus"),
-        "reissue_portal_link": _("tautan portal diganti"), "refuse": _("ditolak"),
+        "reissue_portal_link": _("tautan portal diganti"), "refuse": _("ditolak"), "revoke": _("dicabut"),
     }
     if action.startswith("status:"):
         status = action.split(":", 1)[1]

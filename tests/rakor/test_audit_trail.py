@@ -232,3 +232,16 @@ def test_deleting_an_account_keeps_its_entries(event):
 
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.actor_label) == (None, "Siti Panitia")
+
+
+def test_scanner_devices_created_and_revoked_are_recorded_without_the_token(event):
+    user = organiser()
+    device, token = services.device_create(event=event, name="Meja 1 Ballroom", by=user)
+    services.device_revoke(device=device, by=user)
+
+    created, revoked = entries(model="attendance.scannerdevice")
+    assert (created.action, created.after["name"], created.event) == ("create", "Meja 1 Ballroom", event)
+    assert (revoked.action, revoked.before["revoked_at"], revoked.after["revoked_at"] is not None) == (
+        "revoke", None, True)
+    trail = str([(e.before, e.after) for e in AuditEntry.objects.all()])
+    assert token not in trail and device.token_hash not in trail
