@@ -308,6 +308,7 @@ SUMMARY_WATCHED = {"attendance.Registration", "attendance.RegistrationDay", "att
 
 
 SUMMARY_GRACE_SECONDS = 2.0
+SUMMARY_RECOUNT_SECONDS = 60  # a day that keeps changing is counted in full again at most this often
 
 
 def _summary_version() -> str:
@@ -371,11 +372,12 @@ def attendance_summary_cached(event: Event, *, units=None) -> dict:
     """``attendance_summary``, kept in the cache and refreshed by day.
 
     While the summary version (bumped when a registration, participant, session or
-    unit is saved) is unchanged, only the days that got new check-ins since the
-    cached copy (one indexed look-up past its newest check-in id) are counted
-    again: during an event that is today, not the whole event. Anything else
-    recomputes everything; rows written without signals (bulk imports, seed_demo)
-    and deleted check-ins show within SUMMARY_CACHE_SECONDS.
+    unit is saved) is unchanged, only the check-ins after the cached copy's newest
+    id are counted and added (door entries add; an online join adds a person unless
+    they joined that day already); a day is counted in full again at most every
+    SUMMARY_RECOUNT_SECONDS, which heals a check-in committed after a higher id had
+    been read. Anything else recomputes everything; rows written without signals
+    (bulk imports, seed_demo) and deleted check-ins show within SUMMARY_CACHE_SECONDS.
     """
     import time
 
@@ -393,16 +395,26 @@ def attendance_summary_cached(event: Event, *, units=None) -> dict:
     if entry is not None and entry["newest"] == newest:
         return entry["summary"]
     if entry is not None and entry["newest"] is not None and newest is not None and newest > entry["newest"]:
-        changed = set(CheckIn.objects.filter(event=event, pk__gt=entry["newest"], day__isnull=False)
+        since = entry["newest"]
+        changed = set(CheckIn.objects.filter(event=event, pk__gt=since, day__isnull=False)
                       .values_list("day", flat=True).distinct())
-        attended, sessions = _summary_checkin_rows(event, units, days=sorted(changed))
-        for day in changed:
-            entry["attended"][day] = attended.get(day, [])
-            entry["sessions"][day] = sessions.get(day, [])
+        stale = sorted(d for d in changed if entry["counted"].get(d, 0) < started - SUMMARY_RECOUNT_SECONDS)
+        fresh = sorted(changed - set(stale))
+        if stale:  # counted again in full now and then: heals a row committed after a higher id was read
+            attended, sessions = _summary_checkin_rows(event, units, days=stale)
+            for day in stale:
+                entry["attended"][day] = attended.get(day, [])
+                entry["sessions"][day] = sessions.get(day, [])
+                entry["counted"][day] = started
+        if fresh:
+            attended, sessions = _summary_checkin_rows(event, units, days=fresh, after=since)
+            for day in fresh:
+                entry["attended"][day] = _add_rows(entry["attended"].get(day, []), attended.get(day, []), 3)
+                entry["sessions"][day] = _add_rows(entry["sessions"].get(day, []), sessions.get(day, []), 2)
     else:
         attended, sessions = _summary_checkin_rows(event, units)
         entry = {"version": version, "computed_at": started, "planned": _summary_planned_rows(event, units),
-                 "attended": attended, "sessions": sessions}
+                 "attended": attended, "sessions": sessions, "counted": {d: started for d in event.days}}
     entry["newest"] = newest
     entry["summary"] = _summary_assemble(
         event, units, entry["planned"],
@@ -411,6 +423,14 @@ def attendance_summary_cached(event: Event, *, units=None) -> dict:
     )
     cache.set(key, entry, SUMMARY_CACHE_SECONDS)
     return entry["summary"]
+
+
+def _add_rows(rows: list, delta: list, width: int) -> list:
+    """Rows of (key..., n) plus delta rows of the same keys (the first ``width`` fields)."""
+    totals: dict = {}
+    for row in [*rows, *delta]:
+        totals[row[:width]] = totals.get(row[:width], 0) + row[width]
+    return [(*key, n) for key, n in totals.items()]
 
 
 def _summary_planned_rows(event: Event, units) -> list:
@@ -422,13 +442,16 @@ def _summary_planned_rows(event: Event, units) -> list:
     ).values_list(f"{prefix}unit", "date", "mode").annotate(n=Count("pk")).order_by())
 
 
-def _summary_checkin_rows(event: Event, units, days=None) -> tuple[dict, dict]:
+def _summary_checkin_rows(event: Event, units, days=None, after=None) -> tuple[dict, dict]:
     """({day: [(unit id, day, channel, n)]}, {day: [(session id, channel, n)]}) for all days or ``days``.
 
     Door entries are one per person and day (unique index), so counting them is
     exact; online joins are per session, so people are counted distinct per day.
+    With ``after`` (a check-in id), only what the check-ins after it add: their door
+    entries and session scans, and the people whose first online join of that day
+    they are (an earlier one, up to ``after``, was counted already).
     """
-    from django.db.models import Case, CharField, Value, When
+    from django.db.models import Case, CharField, Exists, OuterRef, Value, When
 
     from .models import CheckIn
 
@@ -441,6 +464,14 @@ def _summary_checkin_rows(event: Event, units, days=None) -> tuple[dict, dict]:
         if not days:
             return {}, {}
         accepted = accepted.filter(day__in=days)
+    counted = accepted.filter(Q(session__isnull=True) | Q(method__in=ONLINE_METHODS))
+    if after is not None:
+        accepted = accepted.filter(pk__gt=after)
+        earlier_join = CheckIn.objects.filter(
+            registration=OuterRef("registration"), day=OuterRef("day"), pk__lte=after, result=CheckIn.Result.OK,
+            kind=CheckIn.Kind.ENTRY, session__isnull=False, method__in=ONLINE_METHODS,
+        )
+        counted = accepted.filter(Q(session__isnull=True) | (Q(method__in=ONLINE_METHODS) & ~Exists(earlier_join)))
     channel = Case(
         When(session__isnull=True, then=Value("door")),
         When(method__in=ONLINE_METHODS, then=Value("online")),
@@ -448,7 +479,7 @@ def _summary_checkin_rows(event: Event, units, days=None) -> tuple[dict, dict]:
     )
     attended: dict = {}
     for unit_id, day, kind, n in (
-        accepted.filter(Q(session__isnull=True) | Q(method__in=ONLINE_METHODS)).annotate(channel=channel)
+        counted.annotate(channel=channel)
         .values_list(f"{prefix}unit", "day", "channel").annotate(n=Count("registration", distinct=True)).order_by()
     ):
         attended.setdefault(day, []).append((unit_id, day, kind, n))

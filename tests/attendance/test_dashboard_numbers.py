@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -214,16 +215,35 @@ def test_cached_summary_counts_again_only_the_days_with_new_checkins(world, djan
     monkeypatch.setattr(selectors, "SUMMARY_GRACE_SECONDS", 0)
     selectors.attendance_summary_cached(world.event)
     selectors.attendance_summary_cached(world.event, units=world.jabar)
+    version = cache.get(selectors.SUMMARY_VERSION_KEY)
+    second = Session.objects.create(event=world.event, title="Laporan", day=DAY1, start=at(world.event, DAY1, 10),
+                                    end=at(world.event, DAY1, 11), meeting_url="https://zoom.us/j/3")
+    closing = Session.objects.create(event=world.event, title="Penutupan", day=DAY3, start=at(world.event, DAY3, 8),
+                                     end=at(world.event, DAY3, 9), meeting_url="https://zoom.us/j/2")
+    cache.set(selectors.SUMMARY_VERSION_KEY, version, None)  # as if the sessions had been there all along
     checkin(world.jabar_b, at(world.event, DAY2, 7, 10))
-    checkin(world.bogor_c, at(world.event, DAY3, 8, 30), session=Session.objects.create(
-        event=world.event, title="Penutupan", day=DAY3, start=at(world.event, DAY3, 8), end=at(world.event, DAY3, 9),
-        meeting_url="https://zoom.us/j/2"), method=CheckIn.Method.ONLINE)
-    # Newest id, the days changed since, door/online rows and session rows of those days, units, sessions.
-    # (Saving the session bumps the version on commit, which this test's transaction never reaches.)
+    checkin(world.bogor_c, at(world.event, DAY3, 8, 30), session=closing, method=CheckIn.Method.ONLINE)
+    # Bogor C's second session of day 1: one more in that session, still one person joined that day.
+    checkin(world.bogor_c, at(world.event, DAY1, 10, 5), session=second, method=CheckIn.Method.ONLINE)
+    # Newest id, the days changed since, what the new rows add (people, sessions), units, sessions.
     with django_assert_num_queries(6):
         s = selectors.attendance_summary_cached(world.event)
     assert [(d["day"], nums(d)) for d in s["per_day"]] == [
         ("2022-11-21", (3, 2, 1, 1)), ("2022-11-22", (3, 2, 1, 0)), ("2022-11-23", (3, 0, 1, 1))]
+    assert [(x["title"], x["in_room"], x["online"]) for x in s["per_session"]] == [
+        ("Pembukaan <b>Rakorwas</b>", 1, 1), ("Laporan", 0, 1), ("Penutupan", 0, 1)]
     assert s == selectors.attendance_summary(world.event)
     assert selectors.attendance_summary_cached(world.event, units=world.jabar) == selectors.attendance_summary(
         world.event, units=world.jabar)
+
+
+def test_a_day_counted_in_full_again_gives_the_same_numbers(world, monkeypatch):
+    monkeypatch.setattr(selectors, "SUMMARY_GRACE_SECONDS", 0)
+    monkeypatch.setattr(selectors, "SUMMARY_RECOUNT_SECONDS", -1)  # every changed day counted in full
+    selectors.attendance_summary_cached(world.event, units=world.jabar)
+    checkin(world.jabar_b, at(world.event, DAY1, 9, 30))
+    checkin(world.jabar_b, at(world.event, DAY2, 7, 30))
+    s = selectors.attendance_summary_cached(world.event, units=world.jabar)
+    assert [(d["day"], nums(d)) for d in s["per_day"]] == [
+        ("2022-11-21", (2, 2, 1, 1)), ("2022-11-22", (2, 2, 1, 0)), ("2022-11-23", (2, 0, 1, 0))]
+    assert s == selectors.attendance_summary(world.event, units=world.jabar)
