@@ -257,7 +257,7 @@ def main() -> None:
         ("GET /api/v1/…/attendance/summary/ cold cache",
          timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), max(5, r // 3), before=cache.clear)),
         ("GET /api/v1/…/attendance/summary/ warm cache", timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), r)),
-        ("GET /api/v1/…/attendance/summary/ after a new check-in (its day recounted)",
+        ("GET /api/v1/…/attendance/summary/ after a new check-in (added to the cached copy)",
          timed(lambda: get(f"/api/v1/events/{slug}/attendance/summary/"), r, before=new_scan)),
         ("baseline: naive summary loop per unit and day", naive_ms),
     ]
