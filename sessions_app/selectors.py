@@ -197,30 +197,15 @@ def process_cache():
     """The default cache, as one instance per server process (shared by its threads).
 
     ``django.core.cache.cache`` is one instance per thread or async context, and under
-    ASGI every request runs in a new one: with Redis, each request that touches the
-    cache opens a new connection pool and TCP connection (measured: 44% of the join's
-    CPU under load went to connecting). Same backend, location, key prefix and version
-    as ``cache``: what one writes, the other reads.
+    ASGI every request runs in a new one. With Redis, ``rakor.cache.ProcessRedisCache``
+    already shares the connections; this also saves building the backend object on the
+    join's hot path. Same backend, location, key prefix and version as ``cache``.
     """
     global _process_cache
     if _process_cache is None:
         from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 
-        shared = caches.create_connection(DEFAULT_CACHE_ALIAS)
-        backend = getattr(shared, "_cache", None)  # django's RedisCacheClient; absent for other backends
-        if backend is not None and hasattr(backend, "_client") and hasattr(backend, "_pools"):
-            # Django builds a redis.Redis per operation (about 0.1 ms: 165 response callbacks);
-            # one per connection pool does the same (redis clients are thread-safe).
-            make, clients = backend._client, {}
-
-            def client_for(connection_pool):
-                client = clients.get(id(connection_pool))
-                if client is None:
-                    client = clients[id(connection_pool)] = make(connection_pool=connection_pool)
-                return client
-
-            backend._client = client_for
-        _process_cache = shared
+        _process_cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
     return _process_cache
 
 
