@@ -26,6 +26,8 @@ SECRET_FIELDS = {"portal_secret", "signing_key", "token_hash", "password", "meet
 def _json_value(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).isoformat()  # one spelling per instant, whatever zone it came in
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
@@ -77,6 +79,10 @@ def audit_record(*, actor, action: str, obj: models.Model, before: dict | None =
     )
 
 
+def _without_timestamps(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in {"updated_at", "status_changed_at"}}
+
+
 class AuditedAdminMixin:
     """ModelAdmin mixin: every add, change and delete made in /admin/ goes into the audit trail."""
 
@@ -86,8 +92,11 @@ class AuditedAdminMixin:
             old = type(obj).objects.filter(pk=obj.pk).first()
             before = snapshot(old) if old is not None else None
         super().save_model(request, obj, form, change)
+        after = snapshot(obj)
+        if change and before is not None and _without_timestamps(before) == _without_timestamps(after):
+            return  # saved unchanged (e.g. a session whose only change, its status, went through the service)
         audit_record(actor=request.user, action="update" if change else "create", obj=obj,
-                     before=before, after=snapshot(obj))
+                     before=before, after=after)
 
     def delete_model(self, request, obj):
         before = snapshot(obj)

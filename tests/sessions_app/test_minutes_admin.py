@@ -35,11 +35,7 @@ def test_minutes_and_follow_ups_in_admin(client):
     assert (entry.before["status"], entry.after["status"], entry.actor_id) == ("open", "done", org.pk)
 
 
-def test_session_changes_in_admin_are_audited(client):
-    event = EventFactory()
-    org = organiser()
-    session = make_session(event)
-    client.force_login(org)
+def _session_form_data(client, session, event, **changes):
     page = client.get(f"/admin/sessions_app/session/{session.pk}/change/")
     form = page.context["adminform"].form
     data = {}
@@ -51,16 +47,36 @@ def test_session_changes_in_admin_are_audited(client):
             value = [getattr(v, "pk", v) for v in value]
         data[name] = "" if value is None else value
     tz = event.tz
-    data.update({"title": "Pleno yang diganti judulnya",
-                 "start_0": session.start.astimezone(tz).strftime("%Y-%m-%d"),
+    data.update({"start_0": session.start.astimezone(tz).strftime("%Y-%m-%d"),
                  "start_1": session.start.astimezone(tz).strftime("%H:%M:%S"),
                  "end_0": session.end.astimezone(tz).strftime("%Y-%m-%d"),
                  "end_1": session.end.astimezone(tz).strftime("%H:%M:%S"), "event": event.pk,
-                 "day": session.day.isoformat()})
+                 "day": session.day.isoformat(), **changes})
     data.pop("start", None)
     data.pop("end", None)
+    return data
+
+
+def test_session_changes_in_admin_are_audited(client):
+    event = EventFactory()
+    org = organiser()
+    session = make_session(event)
+    client.force_login(org)
+    data = _session_form_data(client, session, event, title="Pleno yang diganti judulnya")
     response = client.post(f"/admin/sessions_app/session/{session.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     entry = AuditEntry.objects.filter(model="sessions_app.session").get()
     assert (entry.action, entry.before["title"], entry.after["title"]) == (
         "update", "Pleno: pencegahan korupsi dan zona integritas", "Pleno yang diganti judulnya")
+
+
+def test_a_status_change_in_admin_is_one_audit_entry(client):
+    event = EventFactory()
+    org = organiser()
+    session = make_session(event)
+    client.force_login(org)
+    data = _session_form_data(client, session, event, status="live")
+    response = client.post(f"/admin/sessions_app/session/{session.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entries = list(AuditEntry.objects.filter(model="sessions_app.session").values_list("action", "before", "after"))
+    assert [(a, b["status"], c["status"]) for a, b, c in entries] == [("status", "scheduled", "live")]
