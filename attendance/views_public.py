@@ -248,9 +248,10 @@ def _cached_page(request, template: str, context: dict, *, key: str) -> HttpResp
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The secret is in the URL: no shared caches, no Referer to the WhatsApp/meeting sites we link to.
+    # The secret is in the URL: no shared caches, no Referer to the WhatsApp/meeting sites we link to
+    # (same-origin, not no-referrer: with no-referrer Chromium posts forms with "Origin: null" and CSRF refuses them).
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -108,5 +108,5 @@ def scanner_page(request, slug):
     }
     response = render(request, "attendance/scanner/scan.html", {"event": event, "config": config})
     # The set-up link carries a device token: never send it onwards as a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -79,7 +79,7 @@ def test_portal_pages_are_private_and_send_no_referrer(client, registration):
         response = client.get(base + suffix)
         assert response.status_code == 200, suffix
         assert response["Cache-Control"] == "private, no-store", suffix
-        assert response["Referrer-Policy"] == "no-referrer", suffix
+        assert response["Referrer-Policy"] == "same-origin", suffix
 
 
 def test_pending_portal_explains_and_shows_no_ticket(client, registration):

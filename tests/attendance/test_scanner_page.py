@@ -22,7 +22,7 @@ def test_operator_gets_the_page_with_session_credentials():
     c.force_login(scanner())
     response = c.get(f"/e/{event.slug}/scan/")
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-cache" in response["Cache-Control"]
     config = config_of(response)
     assert (config["event"], config["eventName"], config["timeZone"], config["operator"]) == (

@@ -73,7 +73,7 @@ def test_inside_the_window_records_one_online_attendance_and_redirects_to_the_me
     assert response.status_code == 302
     assert response["Location"] == MEETING_URL
     assert response["Cache-Control"] == "private, no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response.content == b""
     assert ok_online_rows(reg, session) == 1
     checkin = CheckIn.objects.get()

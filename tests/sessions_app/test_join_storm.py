@@ -48,7 +48,7 @@ def test_first_join_writes_the_check_in_and_the_online_attendance_together(clien
     assert response["Location"] == MEETING_URL
     assert response.content == b""
     assert (response["Cache-Control"], response["Referrer-Policy"], response["X-Robots-Tag"]) == (
-        "private, no-store", "no-referrer", "noindex")
+        "private, no-store", "same-origin", "noindex")
     checkin = CheckIn.objects.get()
     assert (checkin.event_id, checkin.registration_id, checkin.session_id, checkin.day) == (
         event.pk, reg.pk, session.pk, session.day)
