@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.test import APIClient
 
 from attendance.services import device_create
@@ -17,8 +18,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def low_rates(monkeypatch):
-    monkeypatch.setattr(AnonThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
-    monkeypatch.setattr(UserThrottle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
+    # A cache of this test's own: with REDIS_URL the default cache is shared with parallel test processes.
+    own = LocMemCache("throttle-test", {})
+    for throttle in (AnonThrottle, UserThrottle):
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", {"anon": "3/min", "user": "3/min"})
+        monkeypatch.setattr(throttle, "cache", own)
 
 
 def statuses(client, url, n, **kwargs):
