@@ -17,6 +17,10 @@ def _locmem_email(settings):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests last: Playwright's sync API keeps an event loop running in this thread
+    # from the first browser test to the end of the session, and async_to_sync refuses to
+    # run beside it, so any later test that broadcasts would fail.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
         return
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: browser tests skipped (CI installs it)")
