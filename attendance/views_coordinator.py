@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from rakor.models import Event, Unit
-from rakor.roles import coordinator_unit, is_organiser, managed_units
+from rakor.roles import coordinator_unit, is_notulis, is_organiser, managed_units
 
 from . import selectors, services
 from .forms import RegistrationForm, apply_errors
@@ -52,6 +52,8 @@ def home_for(user) -> str:
     """Where a user lands after signing in when no ?next= was given."""
     if is_organiser(user) or coordinator_unit(user) is not None:
         return reverse("attendance:coordinator_home")
+    if is_notulis(user):
+        return reverse("minutes:home")  # the minutes assigned to them
     redirect_url = getattr(settings, "LOGIN_REDIRECT_URL", "")
     return redirect_url if redirect_url and redirect_url != "/accounts/profile/" else "/"
 

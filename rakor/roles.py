@@ -58,5 +58,9 @@ def managed_units(user):
     return Unit.objects.subtree(own)
 
 
+def is_notulis(user) -> bool:
+    return _in_group(user, NOTULIS)
+
+
 def can_scan(user) -> bool:
     return is_organiser(user) or _in_group(user, SCANNER)

@@ -76,6 +76,16 @@ def test_login_takes_a_coordinator_to_their_event_list(client, tree, event):
     assert user.is_authenticated
 
 
+def test_login_takes_a_minute_taker_to_their_minutes(client, tree):
+    from tests.sessions_app.factories_minutes import notulis
+
+    user = notulis(tree[0], username="notulis.itjen")
+    user.set_password("rahasia-uji-123")
+    user.save()
+    response = client.post(reverse("login"), {"username": "notulis.itjen", "password": "rahasia-uji-123"})
+    assert response["Location"] == "/notulen/"
+
+
 def test_wrong_password_is_refused_and_keeps_the_username(client, tree):
     coordinator(tree[0], username="kabagtu.jabar")
     response = client.post(reverse("login"), {"username": "kabagtu.jabar", "password": "salah"})
