@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PARTICIPANTS ?= 300
+# Two or more test workers (pytest-xdist), each with its own databases; PYTEST_ARGS= runs them serially.
+PYTEST_ARGS ?= --numprocesses=auto --maxprocesses=4
 
 .PHONY: run test setup migrate seed serve pytest worker messages clean
 

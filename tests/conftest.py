@@ -6,6 +6,24 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _redis_database_per_worker() -> None:
+    """Under pytest-xdist each worker gets its own Redis database (the next numbers after
+    REDIS_URL's), as pytest-django gives each its own SQL database: a test that clears the
+    cache or the channel layer must not wipe another worker's keys. Runs before Django reads
+    its settings (this conftest loads before pytest-django sets Django up)."""
+    import re
+
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    match = re.fullmatch(r"(redis://[^/]+)(?:/(\d+))?", url)
+    if not worker.startswith("gw") or not match:
+        return
+    base = int(match.group(2) or 0)
+    os.environ["REDIS_URL"] = f"{match.group(1)}/{(base + int(worker[2:])) % 16}"
+
+
+_redis_database_per_worker()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
