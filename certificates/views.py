@@ -316,7 +316,7 @@ def verify(request, code):
         context["check"] = _check_upload(request, certificate)
     response = render(request, "certificates/verify.html", context)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
