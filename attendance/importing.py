@@ -754,11 +754,23 @@ def import_participants(
             rows, lookups = _validate(event, source, filename, report, lock=True)
             writing = time.monotonic()
             _apply(event, rows, lookups, report, by)
+            _audit_import(event, report, by)
             report.seconds_writing = time.monotonic() - writing
         log.info("import into %s: %d created, %d updated, %d skipped", event.slug, report.created, report.updated,
                  report.skipped)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _audit_import(event: Event, report: ImportReport, by) -> None:
+    """One audit entry per import run (bulk writes send no per-row signal): the file, the counts and
+    which registrations it created or changed, so a registration's history can be traced to the file."""
+    from rakor.audit import audit_record
+
+    audit_record(actor=by, action="import", obj=event, event=event, before=None, after={
+        "file": report.filename, "created": report.created, "updated": report.updated, "skipped": report.skipped,
+        "registration_ids": sorted(report.registration_ids),
+    })
 
 
 def import_send_links(*, event: Event, registration_ids) -> int:

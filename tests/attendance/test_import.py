@@ -338,3 +338,20 @@ def test_command_fails_on_unusable_file(event, tmp_path):
     with pytest.raises(CommandError) as exc:
         call_command("import_participants", "tidak-ada", path)
     assert str(exc.value).startswith('Acara "tidak-ada" tidak ditemukan.')
+
+
+def test_an_import_is_one_audit_entry_naming_the_file_and_the_registrations(event, unit):
+    from rakor.models import AuditEntry
+
+    org = organiser()
+    nip = valid_nip()
+    source = xlsx([row("Ahmad", nip, "kanwil-jabar", "ahmad@kemenag.go.id"), row("Bad", "123", "kanwil-jabar", "")])
+    import_participants(event=event, source=source, dry_run=True, by=org)
+    assert AuditEntry.objects.count() == 0  # a dry run changes nothing
+    report = import_participants(event=event, source=source, dry_run=False, by=org)
+    entry = AuditEntry.objects.get()
+    reg = Registration.objects.get(participant__id_number=nip)
+    assert (entry.action, entry.actor, entry.event, entry.model) == ("import", org, event, "rakor.event")
+    assert entry.after == {"file": "peserta.xlsx", "created": 1, "updated": 0, "skipped": report.skipped,
+                           "registration_ids": [reg.pk]}
+    assert report.skipped == 1
