@@ -102,13 +102,11 @@ class SessionAdmin(AuditedAdminMixin, OrganiserAdmin):
         self._set_status(request, queryset, Session.Status.ENDED)
 
 
-class MeetingReportRowInline(admin.TabularInline):
-    model = MeetingReportRow
-    fields = ("line", "name", "email", "joined_at", "left_at", "minutes", "registration", "status", "problem")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """A record shown beside its parent that nobody adds to or edits here; organisers may read it."""
+
     extra = 0
     can_delete = False
-    show_change_link = False
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -120,6 +118,13 @@ class MeetingReportRowInline(admin.TabularInline):
         from rakor.roles import is_organiser
 
         return is_organiser(request.user) or super().has_view_permission(request, obj)
+
+
+class MeetingReportRowInline(ReadOnlyInline):
+    model = MeetingReportRow
+    fields = ("line", "name", "email", "joined_at", "left_at", "minutes", "registration", "status", "problem")
+    readonly_fields = fields
+    show_change_link = False
 
 
 @admin.register(MeetingReport)
@@ -149,24 +154,11 @@ class MeetingReportAdmin(OrganiserAdmin):
 # organisers find them, read their history and fix follow-ups; every change is audited.
 
 
-class MinutesRevisionInline(admin.TabularInline):
+class MinutesRevisionInline(ReadOnlyInline):
     model = MinutesRevision
     fields = ("number", "kind", "status", "author_label", "created_at", "reason")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ("-number",)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        from rakor.roles import is_organiser
-
-        return is_organiser(request.user) or super().has_view_permission(request, obj)
 
 
 @admin.register(Minutes)
