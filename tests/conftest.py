@@ -9,16 +9,28 @@ CHROMIUM = "/usr/bin/chromium"
 def _redis_database_per_worker() -> None:
     """Under pytest-xdist each worker gets its own Redis database (the next numbers after
     REDIS_URL's), as pytest-django gives each its own SQL database: a test that clears the
-    cache or the channel layer must not wipe another worker's keys. Runs before Django reads
-    its settings (this conftest loads before pytest-django sets Django up)."""
+    cache, or broadcasts to an event's group, must not reach another worker's (both workers'
+    factories make the same event slugs). pytest-django has already read the settings when
+    this conftest loads, so the settings are changed too; nothing has connected to Redis yet,
+    and servers the tests start get the new REDIS_URL from the environment."""
     import re
+
+    from django.conf import settings
 
     worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
     match = re.fullmatch(r"(redis://[^/]+)(?:/(\d+))?", url)
     if not worker.startswith("gw") or not match:
         return
     base = int(match.group(2) or 0)
-    os.environ["REDIS_URL"] = f"{match.group(1)}/{(base + int(worker[2:])) % 16}"
+    new = f"{match.group(1)}/{(base + int(worker[2:])) % 16}"
+    os.environ["REDIS_URL"] = new
+    if settings.configured and getattr(settings, "REDIS_URL", "") == url:
+        settings.REDIS_URL = new
+        settings.CACHES["default"]["LOCATION"] = new
+        settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [new]
+        for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+            if getattr(settings, name, None) == url:
+                setattr(settings, name, new)
 
 
 _redis_database_per_worker()
