@@ -9,6 +9,7 @@ import hashlib
 import io
 import re
 import zipfile
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -98,6 +99,7 @@ def organiser_page(request, event):
     run = selectors.latest_run(event)
     return render(request, "certificates/organiser.html", {
         "event": event, "nav": "certificates", "page": page, "counts": counts, "query": query, "show": show,
+        "page_query": urlencode({"q": query, "show": show}),
         "templates": list(CertificateTemplate.objects.filter(event=event)), "run": run, "run_data": _run_data(run),
     })
 
