@@ -370,6 +370,52 @@ def _stream(data: bytes):
 
 
 def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
+    """One unsigned PDF per item, in the order of ``items``.
+
+    With a per-person layer (``fields_html``) the fast path (``fastpath``) sets each
+    person's text into the boxes WeasyPrint found once per layer shape, and writes each
+    file from the shared static design and font subsets. Whoever it cannot set exactly
+    as WeasyPrint would, and templates without a per-person layer, go through
+    ``render_batch_weasyprint``.
+    """
+    if not spec.fields_html or not getattr(settings, "CERTIFICATE_FAST_PATH", True):
+        return render_batch_weasyprint(spec, items)
+    from . import fastpath
+
+    compiled = _compile(spec, spec.fields_html)
+    try:
+        prepared = fastpath.prepare(spec, items, compiled, lambda html: _render(html, spec))
+    except CertificateTemplateError:
+        raise
+    except Exception as exc:  # a design's runtime error (e.g. a filter misused)
+        raise CertificateTemplateError(spec.name, str(exc))
+    done: dict[str, bytes] = {}
+    ready = [p for p in prepared if p is not None]
+    if ready:
+        static_pdf = static_layer(spec, items[0])
+        key = hashlib.sha256(static_pdf).hexdigest()
+        static = _static_objects.get(key)
+        if static is None:
+            if len(_static_objects) > 16:
+                _static_objects.clear()
+            static = _static_objects[key] = fastpath.static_objects(static_pdf)
+        writer = fastpath.BatchWriter(static, ready)
+        height_pt = static[1][3] - static[1][1]
+        for person in ready:
+            slot = person.layout.qr_slot
+            qr = qr_ops(person.item["verify_url"], slot, height_pt) if slot and person.item.get("verify_url") else b""
+            done[person.item["code"]] = writer.write(person, qr)
+    rest = [item for item, p in zip(items, prepared) if p is None]
+    if rest:
+        for item, pdf in zip(rest, render_batch_weasyprint(spec, rest)):
+            done[item["code"]] = pdf
+    return [done[item["code"]] for item in items]
+
+
+_static_objects: dict[str, tuple] = {}
+
+
+def render_batch_weasyprint(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
     """One unsigned PDF per item, from one WeasyPrint document for the whole batch.
 
     With a per-person layer (``fields_html``), only that layer is laid out for each
