@@ -463,7 +463,8 @@ class BatchWriter:
             blob.write(b"%d 0 obj\n" % number + data + b"\nendobj\n")
         self.shared = blob.getvalue()
 
-    def write(self, person: Prepared, qr: bytes) -> bytes:
+    def write(self, person: Prepared, qr: bytes, signer=None) -> bytes:
+        """The person's PDF; with ``signer`` (``signing.InlineSigner``) signed in place (PAdES)."""
         width_pt, height_pt = self.box[2] - self.box[0], self.box[3] - self.box[1]
         content = [b"q /RkStatic Do Q\n"]
         for block, lines in person.blocks:
@@ -471,32 +472,44 @@ class BatchWriter:
         content.append(qr)
         stream = b"".join(content)
         n = len(self.pool)
-        catalog, pages, page, contents, info = n + 1, n + 2, n + 3, n + 4, n + 5
+        catalog, pages, page, contents, info, form, widget, signature = range(n + 1, n + 9)
         item = person.item
+        signed = signer is not None
         objects = [
-            b"<</Type/Catalog/Pages %d 0 R>>" % pages,
+            b"<</Type/Catalog/Pages %d 0 R%s>>" % (pages, b"/AcroForm %d 0 R/Extensions<</ESIC<</Type"
+                                                   b"/DeveloperExtensions/BaseVersion/1.7/ExtensionLevel 1>>>>"
+                                                   % form if signed else b""),
             b"<</Type/Pages/Kids[%d 0 R]/Count 1>>" % page,
             b"<</Type/Page/Parent %d 0 R/MediaBox[0 0 %s %s]/Resources<</XObject<</RkStatic 1 0 R>>/Font<<%s>>"
-            b"/ProcSet[/PDF/Text]>>/Contents %d 0 R>>" % (pages, b"%g" % width_pt, b"%g" % height_pt, self.font_resources,
-                                                         contents),
+            b"/ProcSet[/PDF/Text]>>/Contents %d 0 R%s>>" % (
+                pages, b"%g" % width_pt, b"%g" % height_pt, self.font_resources, contents,
+                b"/Annots[%d 0 R]" % widget if signed else b""),
             _stream(b"", stream),
             b"<</Title%s/Subject%s/Creator(Rakor)/Producer(Rakor)>>" % (
                 _pdf_string(f"Sertifikat {item['number']}"), _pdf_string(item.get("event_name", ""))),
         ]
-        out = io.BytesIO()
-        out.write(self.shared)
+        if signed:
+            objects += [
+                b"<</Fields[%d 0 R]/SigFlags 3>>" % widget,
+                b"<</FT/Sig/T%s/Type/Annot/Subtype/Widget/F 132/Rect[0 0 0 0]/P %d 0 R/V %d 0 R>>"
+                % (signer.field_name, page, signature),
+                signer.signature_dictionary(),
+            ]
+        out = bytearray(self.shared)
         offsets = list(self.offsets)
         for number, data in enumerate(objects, start=n + 1):
-            offsets.append(out.tell())
-            out.write(b"%d 0 obj\n" % number + data + b"\nendobj\n")
-        xref = out.tell()
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + data + b"\nendobj\n"
+        xref = len(out)
         size = len(offsets) + 1
-        out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
-        out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
         identifier = hashlib.md5(item["code"].encode()).hexdigest().encode()
-        out.write(b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
-                  % (size, catalog, info, identifier, identifier, xref))
-        return out.getvalue()
+        out += (b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R/ID[<%s><%s>]>>\nstartxref\n%d\n%%%%EOF\n"
+                % (size, catalog, info, identifier, identifier, xref))
+        if signed:
+            signer.sign(out, out.rindex(b"/Contents<", offsets[-1]) + len(b"/Contents"))
+        return bytes(out)
 
 
 def _text_ops(block: TextBlock, lines, page_height_pt: float, font_names: dict[str, bytes]) -> bytes:

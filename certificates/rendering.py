@@ -369,8 +369,8 @@ def _stream(data: bytes):
     return stream
 
 
-def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
-    """One unsigned PDF per item, in the order of ``items``.
+def render_batch(spec: TemplateSpec, items: list[dict], *, sign: bool = False) -> list[bytes]:
+    """One PDF per item, in the order of ``items``; signed (PAdES) when ``sign`` and a signer is configured.
 
     With a per-person layer (``fields_html``) the fast path (``fastpath``) sets each
     person's text into the boxes WeasyPrint found once per layer shape, and writes each
@@ -379,8 +379,8 @@ def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
     ``render_batch_weasyprint``.
     """
     if not spec.fields_html or not getattr(settings, "CERTIFICATE_FAST_PATH", True):
-        return render_batch_weasyprint(spec, items)
-    from . import fastpath
+        return _signed(render_batch_weasyprint(spec, items), sign)
+    from . import fastpath, signing
 
     compiled = _compile(spec, spec.fields_html)
     try:
@@ -400,16 +400,25 @@ def render_batch(spec: TemplateSpec, items: list[dict]) -> list[bytes]:
                 _static_objects.clear()
             static = _static_objects[key] = fastpath.static_objects(static_pdf)
         writer = fastpath.BatchWriter(static, ready)
+        signer = signing.inline_signer() if sign else None
         height_pt = static[1][3] - static[1][1]
         for person in ready:
             slot = person.layout.qr_slot
             qr = qr_ops(person.item["verify_url"], slot, height_pt) if slot and person.item.get("verify_url") else b""
-            done[person.item["code"]] = writer.write(person, qr)
+            done[person.item["code"]] = writer.write(person, qr, signer)
     rest = [item for item, p in zip(items, prepared) if p is None]
     if rest:
-        for item, pdf in zip(rest, render_batch_weasyprint(spec, rest)):
+        for item, pdf in zip(rest, _signed(render_batch_weasyprint(spec, rest), sign)):
             done[item["code"]] = pdf
     return [done[item["code"]] for item in items]
+
+
+def _signed(pdfs: list[bytes], sign: bool) -> list[bytes]:
+    if not sign:
+        return pdfs
+    from .signing import sign_pdf
+
+    return [sign_pdf(pdf) for pdf in pdfs]
 
 
 _static_objects: dict[str, tuple] = {}

@@ -173,8 +173,8 @@ def allocate(*, event, eligible: Iterable[Eligibility], by=None, replaces: Certi
 
 def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple[str, bytes]]:
     """Render and sign one batch (runs in a worker process: no database)."""
-    pdfs = rendering.render_batch(spec, items)
-    return [(item["code"], signing.sign_pdf(pdf)) for item, pdf in zip(items, pdfs)]
+    pdfs = rendering.render_batch(spec, items, sign=True)
+    return [(item["code"], pdf) for item, pdf in zip(items, pdfs)]
 
 
 def _processes(requested: int | None, chunks: int) -> int:

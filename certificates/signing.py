@@ -139,17 +139,24 @@ def _templated_signer_class():
                 with self._template_lock:
                     template = self._templates.get(key) or await self._build_template(
                         key, len(data_digest), digest_algorithm, use_pades, is_pdf_sig, attrs)
+            out = self.patch_template(template, data_digest, digest_algorithm)
+            if out is None:  # cannot happen with RSA PKCS#1 v1.5; be safe anyway
+                return await super().async_sign(data_digest, digest_algorithm, use_pades=use_pades,
+                                                is_pdf_sig=is_pdf_sig)
+            return cms.ContentInfo.load(bytes(out))
+
+        def patch_template(self, template, data_digest: bytes, digest_algorithm: str) -> bytearray | None:
+            """The template's DER with this digest in its signed attributes and the RSA signature over them."""
             der, digest_at, attrs_at, attrs_len, sig_at, sig_len = template
             out = bytearray(der)
             out[digest_at:digest_at + len(data_digest)] = data_digest
             # The signature covers the DER of the signed attributes as a SET (tag 0x31).
             attrs = b"\x31" + bytes(out[attrs_at + 1:attrs_at + attrs_len])
             signature = self._key.sign(attrs, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-            if len(signature) != sig_len:  # cannot happen with RSA PKCS#1 v1.5; be safe anyway
-                return await super().async_sign(data_digest, digest_algorithm, use_pades=use_pades,
-                                                is_pdf_sig=is_pdf_sig)
+            if len(signature) != sig_len:
+                return None
             out[sig_at:sig_at + sig_len] = signature
-            return cms.ContentInfo.load(bytes(out))
+            return out
 
         async def _build_template(self, key, digest_len, digest_algorithm, use_pades, is_pdf_sig, attrs):
             marker = os.urandom(digest_len)
@@ -228,6 +235,86 @@ def sign_pdf(data: bytes) -> bytes:
         state["reserved"] = 2 * len(sig.pkcs7_content) + 1024
         return out.getvalue()
     return state["pdf_signer"].sign_pdf(writer, bytes_reserved=state["reserved"]).getvalue()
+
+
+class InlineSigner:
+    """Signs PDFs that ``fastpath`` writes with a signature dictionary already in place.
+
+    The CMS container is the one pyHanko built for its own PAdES signature in this
+    process (``TemplatedSigner``'s template, made by signing a one-page document through
+    ``PdfSigner`` once), so the signed attributes are exactly pyHanko's; only the digest
+    and the RSA signature differ per document.
+    """
+
+    def __init__(self, state: dict):
+        self.state = state
+        signer = state["signer"]
+        if not signer._templates:
+            sign_pdf(_blank_pdf())
+        template_key = next((k for k in signer._templates if k[0] == "sha256" and k[1]), None)
+        if template_key is None or not signer._fast("sha256"):
+            raise RuntimeError("no PAdES template for SHA-256")
+        self.template = signer._templates[template_key]
+        self.hex_digits = 2 * len(self.template[0]) + 64
+        meta = state["meta"]
+        from pyhanko.pdf_utils.generic import pdf_string
+
+        def text(value: str) -> bytes:
+            buffer = io.BytesIO()
+            pdf_string(value).write_to_stream(buffer)
+            return buffer.getvalue()
+
+        self.field_name = text(meta.field_name)
+        self.entries = (b"/Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/Name" + text(meta.name)
+                        + b"/Location" + text(meta.location) + b"/Reason" + text(meta.reason))
+        self.text = text
+
+    def signature_dictionary(self) -> bytes:
+        """The /Sig dictionary with a zeroed /Contents and a /ByteRange of fixed width, to be patched."""
+        now = dt.datetime.now(dt.timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
+        return (b"<<" + self.entries + b"/M" + self.text(now) + b"/ByteRange[0 0000000000 0000000000 0000000000]"
+                b"/Contents<" + b"0" * self.hex_digits + b">>>")
+
+    def sign(self, pdf: bytearray, contents_at: int) -> None:
+        """Fill the byte range and the CMS into ``pdf`` in place; ``contents_at`` is the offset of ``<``."""
+        import hashlib
+
+        end = contents_at + self.hex_digits + 2
+        byte_range = b"[0 %010d %010d %010d]" % (contents_at, end, len(pdf) - end)
+        at = pdf.rfind(b"/ByteRange[", 0, contents_at) + len(b"/ByteRange")
+        pdf[at:at + len(byte_range)] = byte_range
+        view = memoryview(pdf)
+        digest = hashlib.sha256(view[:contents_at])
+        digest.update(view[end:])
+        view.release()
+        cms_der = self.state["signer"].patch_template(self.template, digest.digest(), "sha256")
+        if cms_der is None:
+            raise RuntimeError("signature length changed")
+        hex_cms = bytes(cms_der).hex().upper().encode()
+        pdf[contents_at + 1:contents_at + 1 + len(hex_cms)] = hex_cms
+
+
+def _blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=100, height=100)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def inline_signer() -> InlineSigner | None:
+    """The process's signer for ``fastpath``'s files, or None when PDFs are not signed."""
+    state = signer_state()
+    if state is None:
+        return None
+    with _lock:
+        if "inline" not in state:
+            state["inline"] = None
+    if state["inline"] is None:
+        state["inline"] = InlineSigner(state)
+    return state["inline"]
 
 
 def validate_signature(data: bytes) -> dict:

@@ -148,7 +148,17 @@ class TextStyle:
             _pick(family, weight)
         return cls(families=families, weight=weight, size=float(style["font_size"]), color=rgb, line_height=lh)
 
+    def __post_init__(self):
+        object.__setattr__(self, "_fonts", {})
+        object.__setattr__(self, "_boxes", {})
+
     def face_for(self, char: str) -> str:
+        found = self._fonts.get(char)
+        if found is None:
+            found = self._fonts[char] = self._face_for(char)
+        return found
+
+    def _face_for(self, char: str) -> str:
         code = ord(char)
         for family in self.families:
             filename, ranges = _pick(family, self.weight)
@@ -166,6 +176,12 @@ class TextStyle:
 
     def half_leading_box(self, filename: str) -> tuple[float, float]:
         """(A', D'): the inline box's extent above and below the baseline (CSS 2.1 §10.8.1)."""
+        known = self._boxes.get(filename)
+        if known is None:
+            known = self._boxes[filename] = self._half_leading_box(filename)
+        return known
+
+    def _half_leading_box(self, filename: str) -> tuple[float, float]:
         f = face(filename)
         content = (f.ascent + f.descent) * self.size
         kind, value = self.line_height
@@ -296,13 +312,13 @@ def _shape_paragraph(pieces) -> list[_Char]:
         if c.font:
             continue
         previous = chars[n - 1] if n else None
-        if previous is not None and (previous.style, previous.level) == (c.style, c.level) \
+        if previous is not None and previous.style is c.style and previous.level == c.level \
                 and face(previous.font).has(c.ch):
             c.font = previous.font
             continue
         after = None
         for m in range(n + 1, len(chars)):
-            if (chars[m].style, chars[m].level) != (c.style, c.level):
+            if chars[m].style is not c.style or chars[m].level != c.level:
                 break
             if chars[m].font and not _no_font_choice(chars[m].ch, unicodedata.category(chars[m].ch)):
                 after = chars[m].font
@@ -313,8 +329,8 @@ def _shape_paragraph(pieces) -> list[_Char]:
     while start < len(chars):
         end = start + 1
         first = chars[start]
-        while end < len(chars) and (chars[end].style, chars[end].font, chars[end].level) == \
-                (first.style, first.font, first.level):
+        while end < len(chars) and chars[end].style is first.style and chars[end].font == first.font \
+                and chars[end].level == first.level:
             end += 1
         f = face(first.font)
         buf = hb.Buffer()
