@@ -171,10 +171,20 @@ def allocate(*, event, eligible: Iterable[Eligibility], by=None, replaces: Certi
 # ---------------------------------------------------------------- rendering (PDFs)
 
 
-def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple[str, bytes]]:
-    """Render and sign one batch (runs in a worker process: no database)."""
+def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple[str, str, str]]:
+    """Render, sign and store one batch (runs in a worker process: files, no database).
+
+    Returns (code, stored file name, SHA-256) per item; the caller marks them issued.
+    """
     pdfs = rendering.render_batch(spec, items, sign=True)
-    return [(item["code"], pdf) for item, pdf in zip(items, pdfs)]
+    out = []
+    for item, pdf in zip(items, pdfs):
+        name = item["pdf_name"]
+        if default_storage.exists(name):  # left by a run that crashed before marking it issued
+            default_storage.delete(name)
+        name = default_storage.save(name, ContentFile(pdf))
+        out.append((item["code"], name, hashlib.sha256(pdf).hexdigest()))
+    return out
 
 
 def _processes(requested: int | None, chunks: int) -> int:
@@ -188,22 +198,24 @@ def _processes(requested: int | None, chunks: int) -> int:
     return max(1, min(n, chunks))
 
 
-def _store(certificate: Certificate, data: bytes, signer: str) -> bool:
-    """Save the PDF and mark the certificate issued, unless it was revoked meanwhile."""
-    name = f"certificates/pdf/{certificate.event.slug}/{certificate.code}.pdf"
-    if default_storage.exists(name):
-        default_storage.delete(name)
-    name = default_storage.save(name, ContentFile(data))
-    digest = hashlib.sha256(data).hexdigest()
-    now = timezone.now()
-    updated = Certificate.objects.filter(pk=certificate.pk, status=Certificate.Status.PENDING).update(
-        status=Certificate.Status.ISSUED, pdf=name, sha256=digest, signed_by=signer[:300], rendered_at=now)
-    if updated:
-        certificate.status, certificate.pdf.name, certificate.sha256 = Certificate.Status.ISSUED, name, digest
-        certificate.signed_by, certificate.rendered_at = signer[:300], now
-    else:
-        default_storage.delete(name)
-    return bool(updated)
+def _mark_issued(chunk: list[Certificate], results: list[tuple[str, str, str]], signer: str) -> int:
+    """Mark a rendered batch issued in one transaction; a certificate revoked meanwhile keeps no file."""
+    stored = {code: (name, digest) for code, name, digest in results}
+    with transaction.atomic():  # IMMEDIATE on SQLite, row locks on PostgreSQL: no revoke slips in between
+        still_pending = set(Certificate.objects.select_for_update().filter(
+            pk__in=[c.pk for c in chunk], status=Certificate.Status.PENDING).values_list("pk", flat=True))
+        now = timezone.now()
+        issued = []
+        for c in chunk:
+            name, digest = stored[c.code]
+            if c.pk not in still_pending:
+                default_storage.delete(name)
+                continue
+            c.status, c.pdf.name, c.sha256, c.signed_by, c.rendered_at = (
+                Certificate.Status.ISSUED, name, digest, signer[:300], now)
+            issued.append(c)
+        Certificate.objects.bulk_update(issued, ["status", "pdf", "sha256", "signed_by", "rendered_at"])
+    return len(issued)
 
 
 def render_pending(certificates: list[Certificate], *, processes: int | None = None,
@@ -227,18 +239,17 @@ def render_pending(certificates: list[Certificate], *, processes: int | None = N
     for pk, group in by_template.items():
         for i in range(0, len(group), size):
             chunk = group[i:i + size]
-            jobs.append((specs[pk], chunk, [rendering.certificate_item(c) for c in chunk]))
+            items = [rendering.certificate_item(c) for c in chunk]
+            for c, item in zip(chunk, items):
+                item["pdf_name"] = f"certificates/pdf/{c.event.slug}/{c.code}.pdf"
+            jobs.append((specs[pk], chunk, items))
     signer = signing.signer_label()  # loads (or creates) the signing key before any fork
     n_proc = _processes(processes, len(jobs))
     stored = 0
 
     def handle(chunk, results):
         nonlocal stored
-        by_code = dict(results)
-        with transaction.atomic():  # one commit per batch, not one per certificate
-            for c in chunk:
-                if _store(c, by_code[c.code], signer):
-                    stored += 1
+        stored += _mark_issued(chunk, results, signer)  # one commit per batch, not one per certificate
         if progress is not None:
             progress(stored)
 
