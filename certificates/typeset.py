@@ -280,7 +280,7 @@ class _Char:
     font: str
     level: int
     advance: float = 0.0
-    text: str = ""
+    texts: list = field(default_factory=list)  # per glyph: the characters it stands for
     glyphs: list = field(default_factory=list)  # (gid, advance px, dx, dy) in visual order within the cluster
 
 
@@ -345,14 +345,25 @@ def _shape_paragraph(pieces) -> list[_Char]:
             advance = pos.x_advance * scale
             target.glyphs.append((info.codepoint, advance, pos.x_offset * scale, pos.y_offset * scale))
             target.advance += advance
-        # what each glyph cluster stands for: its character and the glyphless ones after it (ligatures)
-        owner = None
-        for c in chars[start:end]:
-            if c.glyphs:
-                owner = c
-                c.text = c.ch
-            elif owner is not None:
-                owner.text += c.ch
+        # What each glyph stands for (the PDF's ToUnicode map is per glyph, for the whole batch): a
+        # glyph that is a character's own (nominal) glyph stands for that character; the cluster's
+        # other characters go to its first glyph that has none (ligatures, precomposed forms).
+        owners = [c for c in chars[start:end] if c.glyphs]
+        bounds = [n for n, c in enumerate(chars[start:end], start) if c.glyphs] + [end]
+        for c, (first_index, next_index) in zip(owners, zip(bounds, bounds[1:])):
+            members = [m.ch for m in chars[first_index:next_index]]
+            texts = [""] * len(c.glyphs)
+            left = list(members)
+            for n, glyph in enumerate(c.glyphs):
+                for ch in left:
+                    if f.font.get_nominal_glyph(ord(ch)) == glyph[0]:
+                        texts[n] = ch
+                        left.remove(ch)
+                        break
+            if left:
+                n = next((k for k, t in enumerate(texts) if not t), 0)
+                texts[n] += "".join(left)
+            c.texts = texts
         start = end
     return chars
 
@@ -480,7 +491,7 @@ def set_block(block: BlockText, strut: TextStyle, width: float, align: str, brea
             a, b = c.style.half_leading_box(c.font)
             above, below = max(above, a), max(below, b)
             for n, (gid, advance, dx, dy) in enumerate(c.glyphs):
-                glyphs.append(Glyph(gid, x, dx, dy, c.font, c.style, c.text if n == 0 else ""))
+                glyphs.append(Glyph(gid, x, dx, dy, c.font, c.style, c.texts[n]))
                 x += advance
         height = above + below
         line = Line(glyphs=glyphs, width=x, top=top, height=height, baseline=top + above)
