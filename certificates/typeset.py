@@ -190,7 +190,7 @@ class TextStyle:
         return above, leading_total - above
 
 
-@dataclass
+@dataclass(slots=True)
 class Glyph:
     gid: int
     x: float  # px from the line's start
@@ -273,12 +273,13 @@ def _levels(text: str) -> list[int]:
     return levels
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     ch: str
     style: TextStyle
     font: str
     level: int
+    category: str
     advance: float = 0.0
     texts: list = field(default_factory=list)  # per glyph: the characters it stands for
     glyphs: list = field(default_factory=list)  # (gid, advance px, dx, dy) in visual order within the cluster
@@ -293,21 +294,20 @@ def _shape_paragraph(pieces) -> list[_Char]:
     # font; it keeps the font of the text before it in the same item (same style and bidi
     # level), or takes the one after it. A mark stays with its base's font when that has it.
     chars: list[_Char] = []
+    previous = None
     for style, piece in pieces:
         for ch in piece:
             cat = unicodedata.category(ch)
             if cat in ("Cc", "Cs", "Co", "Cn"):
                 raise Unsupported(f"character U+{ord(ch):04X}")
-            level = levels[len(chars)]
-            chars.append(_Char(ch, style, "", level))
-    for n, c in enumerate(chars):
-        cat = unicodedata.category(c.ch)
-        if _no_font_choice(c.ch, cat):
-            continue
-        if cat.startswith("M") and n and chars[n - 1].font and face(chars[n - 1].font).has(c.ch):
-            c.font = chars[n - 1].font
-        else:
-            c.font = c.style.face_for(c.ch)
+            c = _Char(ch, style, "", levels[len(chars)], cat)
+            if not _no_font_choice(ch, cat):
+                if cat[0] == "M" and previous is not None and previous.font and face(previous.font).has(ch):
+                    c.font = previous.font
+                else:
+                    c.font = style.face_for(ch)
+            chars.append(c)
+            previous = c
     for n, c in enumerate(chars):
         if c.font:
             continue
@@ -320,7 +320,7 @@ def _shape_paragraph(pieces) -> list[_Char]:
         for m in range(n + 1, len(chars)):
             if chars[m].style is not c.style or chars[m].level != c.level:
                 break
-            if chars[m].font and not _no_font_choice(chars[m].ch, unicodedata.category(chars[m].ch)):
+            if chars[m].font and not _no_font_choice(chars[m].ch, chars[m].category):
                 after = chars[m].font
                 break
         c.font = after if after and face(after).has(c.ch) else c.style.face_for(c.ch)
@@ -351,6 +351,9 @@ def _shape_paragraph(pieces) -> list[_Char]:
         owners = [c for c in chars[start:end] if c.glyphs]
         bounds = [n for n, c in enumerate(chars[start:end], start) if c.glyphs] + [end]
         for c, (first_index, next_index) in zip(owners, zip(bounds, bounds[1:])):
+            if next_index == first_index + 1 and len(c.glyphs) == 1:
+                c.texts = [c.ch]
+                continue
             members = [m.ch for m in chars[first_index:next_index]]
             texts = [""] * len(c.glyphs)
             left = list(members)
@@ -481,15 +484,18 @@ def set_block(block: BlockText, strut: TextStyle, width: float, align: str, brea
         x = 0.0
         # A glyph cluster belongs to the character it was attributed to; within an RTL run the
         # characters are visited in visual order, and their glyphs are already visual.
+        seen = set()
         for i in _visual_order(chars, start, end):
             c = chars[i]
-            if c.font != strut_font and c.style.line_height[0] == "normal":
-                strut_face, own = face(strut_font), face(c.font)
-                if (own.ascent, own.descent) != (strut_face.ascent, strut_face.descent):
-                    # Pango's own line metrics for mixed fonts at line-height: normal; WeasyPrint sets it
-                    raise Unsupported("fonts of different heights on a line with line-height: normal")
-            a, b = c.style.half_leading_box(c.font)
-            above, below = max(above, a), max(below, b)
+            if (c.font, id(c.style)) not in seen:  # the inline boxes' extents, once per font and style
+                seen.add((c.font, id(c.style)))
+                if c.font != strut_font and c.style.line_height[0] == "normal":
+                    strut_face, own = face(strut_font), face(c.font)
+                    if (own.ascent, own.descent) != (strut_face.ascent, strut_face.descent):
+                        # Pango's own line metrics for mixed fonts at line-height: normal
+                        raise Unsupported("fonts of different heights on a line with line-height: normal")
+                a, b = c.style.half_leading_box(c.font)
+                above, below = max(above, a), max(below, b)
             for n, (gid, advance, dx, dy) in enumerate(c.glyphs):
                 glyphs.append(Glyph(gid, x, dx, dy, c.font, c.style, c.texts[n]))
                 x += advance

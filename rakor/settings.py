@@ -209,7 +209,9 @@ CERTIFICATE_PKCS12_PATH = env.str("CERTIFICATE_PKCS12_PATH", default="")
 CERTIFICATE_PKCS12_PASSWORD = env.str("CERTIFICATE_PKCS12_PASSWORD", default="")
 CERTIFICATE_DEMO_SIGNER = env.bool("CERTIFICATE_DEMO_SIGNER", default=True)
 CERTIFICATE_RENDER_PROCESSES = env.int("CERTIFICATE_RENDER_PROCESSES", default=2)  # bulk runs render in parallel
-CERTIFICATE_BATCH_SIZE = env.int("CERTIFICATE_BATCH_SIZE", default=100)  # certificates per WeasyPrint document
+CERTIFICATE_BATCH_SIZE = env.int("CERTIFICATE_BATCH_SIZE", default=100)  # certificates per batch (fonts subset once)
+# Per-person text set by certificates/typeset.py into WeasyPrint's boxes (off: WeasyPrint lays out every certificate)
+CERTIFICATE_FAST_PATH = env.bool("CERTIFICATE_FAST_PATH", default=True)
 
 LOGGING = {
     "version": 1,
