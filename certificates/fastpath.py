@@ -560,14 +560,22 @@ _layouts: dict[tuple, Layout | None] = {}
 
 
 def prepare(spec, items: list[dict], compiled, render) -> list[Prepared | None]:
-    """Each person's text set into the boxes of their skeleton's layout; None where WeasyPrint must do it."""
-    from .rendering import _context
+    """Each person's text set into the boxes of their skeleton's layout; None where WeasyPrint must do it.
+
+    A design's own error (its template fails, it asks for a refused URL) is raised for the
+    caller to report; anything going wrong in the fast path itself only sends that
+    certificate to WeasyPrint, and is logged.
+    """
+    from .rendering import CertificateTemplateError, _context
 
     out: list[Prepared | None] = []
     base = (spec.id, hashlib.sha256((spec.css + spec.fields_html + spec.page_size).encode()).hexdigest())
     for item in items:
         try:
             html = compiled.render(Context(_context(spec, item), autoescape=True))
+        except Exception as exc:  # a design's runtime error (e.g. a filter misused)
+            raise CertificateTemplateError(spec.name, str(exc))
+        try:
             tree = parse_fragment(html)
             key = base + (tree.skeleton(),)
             if key not in _layouts:
@@ -586,5 +594,10 @@ def prepare(spec, items: list[dict], compiled, render) -> list[Prepared | None]:
             out.append(Prepared(item=item, layout=layout, blocks=blocks))
         except Unsupported as exc:
             log.debug("certificates: %s laid out by WeasyPrint (%s)", item.get("code"), exc)
+            out.append(None)
+        except CertificateTemplateError:
+            raise
+        except Exception:
+            log.exception("certificates: fast path failed for %s; WeasyPrint lays it out", item.get("code"))
             out.append(None)
     return out

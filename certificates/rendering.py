@@ -21,6 +21,7 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import logging
 import mimetypes
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -95,6 +96,8 @@ PAGE_SIZES_MM = {"a4": (210, 297), "a5": (148, 210), "a3": (297, 420), "letter":
                  "f4": (215, 330)}
 
 # The design's own Django template engine: no project template loaders, no custom tags.
+log = logging.getLogger("rakor.certificates")
+
 _ENGINE = Engine(autoescape=True, builtins=[], libraries={})
 
 
@@ -380,37 +383,42 @@ def render_batch(spec: TemplateSpec, items: list[dict], *, sign: bool = False) -
     """
     if not spec.fields_html or not getattr(settings, "CERTIFICATE_FAST_PATH", True):
         return _signed(render_batch_weasyprint(spec, items), sign)
-    from . import fastpath, signing
+    from . import fastpath
 
     compiled = _compile(spec, spec.fields_html)
-    try:
-        prepared = fastpath.prepare(spec, items, compiled, lambda html: _render(html, spec))
-    except CertificateTemplateError:
-        raise
-    except Exception as exc:  # a design's runtime error (e.g. a filter misused)
-        raise CertificateTemplateError(spec.name, str(exc))
+    prepared = fastpath.prepare(spec, items, compiled, lambda html: _render(html, spec))
     done: dict[str, bytes] = {}
     ready = [p for p in prepared if p is not None]
     if ready:
-        static_pdf = static_layer(spec, items[0])
-        key = hashlib.sha256(static_pdf).hexdigest()
-        static = _static_objects.get(key)
-        if static is None:
-            if len(_static_objects) > 16:
-                _static_objects.clear()
-            static = _static_objects[key] = fastpath.static_objects(static_pdf)
-        writer = fastpath.BatchWriter(static, ready)
-        signer = signing.inline_signer() if sign else None
-        height_pt = static[1][3] - static[1][1]
-        for person in ready:
-            slot = person.layout.qr_slot
-            qr = qr_ops(person.item["verify_url"], slot, height_pt) if slot and person.item.get("verify_url") else b""
-            done[person.item["code"]] = writer.write(person, qr, signer)
-    rest = [item for item, p in zip(items, prepared) if p is None]
+        static_pdf = static_layer(spec, items[0])  # a design error here is the organiser's to see
+        try:
+            _write_fast(spec, static_pdf, ready, sign, done)
+        except Exception:  # a fault of the fast path must not stop issuing: WeasyPrint does the batch
+            log.exception("certificates: fast path failed for a batch of %s; WeasyPrint lays it out", spec.name)
+            done.clear()
+    rest = [item for item in items if item["code"] not in done]
     if rest:
         for item, pdf in zip(rest, _signed(render_batch_weasyprint(spec, rest), sign)):
             done[item["code"]] = pdf
     return [done[item["code"]] for item in items]
+
+
+def _write_fast(spec: TemplateSpec, static_pdf: bytes, ready: list, sign: bool, done: dict[str, bytes]) -> None:
+    from . import fastpath, signing
+
+    key = hashlib.sha256(static_pdf).hexdigest()
+    static = _static_objects.get(key)
+    if static is None:
+        if len(_static_objects) > 16:
+            _static_objects.clear()
+        static = _static_objects[key] = fastpath.static_objects(static_pdf)
+    writer = fastpath.BatchWriter(static, ready)
+    signer = signing.inline_signer() if sign else None
+    height_pt = static[1][3] - static[1][1]
+    for person in ready:
+        slot = person.layout.qr_slot
+        qr = qr_ops(person.item["verify_url"], slot, height_pt) if slot and person.item.get("verify_url") else b""
+        done[person.item["code"]] = writer.write(person, qr, signer)
 
 
 def _signed(pdfs: list[bytes], sign: bool) -> list[bytes]:
