@@ -10,9 +10,13 @@ three days with nine countable sessions and N participants who all attended in p
 
 (a) baseline: the naive way, one WeasyPrint document per certificate (`render_one_document`,
     no signature), timed over a sample and scaled to N (it is linear: every document
-    subsets the fonts again);
-(b) `issue_all`: eligibility, numbering, batch rendering, pypdf split, PAdES signature,
-    storage, database rows, for all N certificates: wall-clock time;
+    subsets the fonts again). WeasyPrint subsets with HarfBuzz when libharfbuzz-subset is
+    installed (Chromium pulls it in) and with fontTools otherwise; the JSON names which, and
+    with HarfBuzz present the baseline is measured with fontTools as well;
+(b) `issue_all`: eligibility, numbering, the fast path (static design laid out once, each
+    person's text set by certificates/typeset.py into the boxes WeasyPrint measured, files
+    written byte by byte and PAdES-signed in place), storage, database rows, for all N
+    certificates: wall-clock and CPU time of all processes;
 (c) a single certificate downloaded from the portal the first time (rendered and signed on
     demand) and again (from storage), through Django's test client: p50/p95.
 
