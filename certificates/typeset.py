@@ -364,11 +364,26 @@ def _shape_paragraph(pieces) -> list[_Char]:
                         left.remove(ch)
                         break
             if left:
-                n = next((k for k, t in enumerate(texts) if not t), 0)
-                texts[n] += "".join(left)
+                _share_out(left, c.glyphs, texts, f)
             c.texts = texts
         start = end
     return chars
+
+
+def _share_out(left: list[str], glyphs: list, texts: list[str], f: Face) -> None:
+    """Give a cluster's characters that have no nominal glyph to its glyphs without text.
+
+    Base letters go to base glyphs and marks to mark glyphs (the font's GDEF classes), e.g.
+    Arabic meem + fatha + shadda shaped as a medial meem and one glyph for both marks.
+    """
+    free = [k for k, t in enumerate(texts) if not t] or [0]
+    mark_glyphs = [k for k in free if f.face.get_layout_glyph_class(glyphs[k][0]) == 3]
+    base_glyphs = [k for k in free if k not in mark_glyphs] or free
+    bases = [ch for ch in left if not unicodedata.category(ch).startswith("M")]
+    marks = [ch for ch in left if unicodedata.category(ch).startswith("M")]
+    for group, slots in ((bases, base_glyphs), (marks, mark_glyphs or base_glyphs)):
+        for n, ch in enumerate(group):
+            texts[slots[min(n, len(slots) - 1)]] += ch
 
 
 def _no_font_choice(ch: str, category: str) -> bool:

@@ -422,18 +422,10 @@ def test_each_file_embeds_subsets_of_the_shipped_fonts_only_and_maps_them_back_t
             assert unicodedata.normalize("NFKC", name) in text
 
 
-HARAKAT_BUG = (
-    "typeset._shape_paragraph: in 'مَّ' (meem + fatha + shadda) Noto Naskh Arabic Bold gives two glyphs, "
-    "the ligated marks uni064E_uni0651 and the medial meem uniFEE4; neither is a character's nominal glyph, so "
-    "all three characters go to the first glyph (the marks) and the meem glyph gets no text, hence no ToUnicode "
-    "entry: pypdf extracts it as U+01E4 ('Ǥ', its glyph id). The ToUnicode map is per glyph for the whole "
-    "batch (first text wins), so a later person's plain 'محمد' extracts wrongly too. Expected: the base "
-    "characters on the base glyph (GDEF class 1), the marks on the mark glyphs, as WeasyPrint extracts.")
-
-
 @pytest.mark.parametrize("marked, plain", [
     ("Yus\u0331uf Hasan", "Taufiq Ismail"),  # s̱, a transliteration no font has precomposed
-    pytest.param("مُحَمَّد بن عَبْد الله", "محمد بن عبد الله", marks=pytest.mark.xfail(strict=True, reason=HARAKAT_BUG)),
+    # meem + fatha + shadda: a medial meem and one glyph for both marks, neither a nominal glyph
+    ("مُحَمَّد بن عَبْد الله", "محمد بن عبد الله"),
 ], ids=["latin-combining-mark", "arabic-harakat"])
 def test_marks_one_person_typed_stay_in_their_own_name_as_a_reader_extracts_it(template, spec, marked, plain):
     items = [item(template, marked, 1), item(template, plain, 2)]
