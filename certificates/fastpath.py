@@ -318,6 +318,11 @@ def _pdf_string(text: str) -> bytes:
     return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">"
 
 
+def _num(value: float) -> bytes:
+    """A PDF real as exact as WeasyPrint wrote it (the QR and text are placed against it)."""
+    return (b"%.5f" % value).rstrip(b"0").rstrip(b".")
+
+
 def _stream(dictionary: bytes, data: bytes, compress: bool = True) -> bytes:
     if compress:
         data = zlib.compress(data, 6)
@@ -414,7 +419,7 @@ def static_objects(static_pdf: bytes) -> tuple[list[bytes], list[float]]:
     resources = remap(page["/Resources"].get_object())
     form = dump(resources)
     objects = [_stream(b"/Type/XObject/Subtype/Form/BBox[%s]/Resources %s" % (
-        " ".join(f"{v:g}" for v in box).encode(), form), content)]
+        b" ".join(_num(v) for v in box), form), content)]
     done = 0
     while done < len(order):
         ref = order[done]
@@ -482,7 +487,7 @@ class BatchWriter:
             b"<</Type/Pages/Kids[%d 0 R]/Count 1>>" % page,
             b"<</Type/Page/Parent %d 0 R/MediaBox[0 0 %s %s]/Resources<</XObject<</RkStatic 1 0 R>>/Font<<%s>>"
             b"/ProcSet[/PDF/Text]>>/Contents %d 0 R%s>>" % (
-                pages, b"%g" % width_pt, b"%g" % height_pt, self.font_resources, contents,
+                pages, _num(width_pt), _num(height_pt), self.font_resources, contents,
                 b"/Annots[%d 0 R]" % widget if signed else b""),
             _stream(b"", stream),
             b"<</Title%s/Subject%s/Creator(Rakor)/Producer(Rakor)>>" % (
