@@ -24,6 +24,7 @@ import io
 import logging
 import mimetypes
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import formats
 from django.utils.html import escape
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext as _
 
 from rakor.pdf import OwnFilesFetcher, RefusedURL, font_config
 import segno
@@ -174,18 +175,23 @@ def date_range_label(start: dt.date, end: dt.date) -> str:
     return f"{formats.date_format(start, 'j F Y')} – {formats.date_format(end, 'j F Y')}"
 
 
+@lru_cache(maxsize=64)
+def _event_dates(start: dt.date, end: dt.date, city: str, language: str) -> tuple[str, str]:
+    return date_range_label(start, end), f"{city}, {formats.date_format(end, 'j F Y')}"
+
+
 def certificate_item(certificate, *, participant=None, city: str = "Jakarta") -> dict:
     """The variables of one certificate (plain data) from its allocated row."""
     participant = participant or certificate.registration.participant
     unit = participant.unit
+    event_dates, place_date = _event_dates(certificate.event_start, certificate.event_end, city, get_language())
     return {
         "code": certificate.code, "template_id": certificate.template_id, "number": certificate.number,
         "name": certificate.recipient_name, "nip": participant.nip, "position": participant.position,
         "unit": unit.name if unit else "", "role": certificate.get_role_display(), "jp": certificate.jp,
         "minutes": certificate.minutes, "event_name": certificate.event_name,
         "event_theme": certificate.event.theme, "venue": certificate.event.venue,
-        "event_dates": date_range_label(certificate.event_start, certificate.event_end),
-        "place_date": f"{city}, {formats.date_format(certificate.event_end, 'j F Y')}",
+        "event_dates": event_dates, "place_date": place_date,
         "verify_url": certificate.verify_url,
     }
 
