@@ -437,8 +437,7 @@ def issue_run_execute(run: IssueRun, *, processes: int | None = None,
     try:
         results = event_eligibility(event)
         created = allocate(event=event, eligible=[e for e in results.values() if e.eligible], by=run.started_by)
-        pending = list(_with_relations(Certificate.objects.filter(event=event, status=Certificate.Status.PENDING))
-                       .order_by("sequence_id", "seq"))
+        pending = _pending(event, created)
         run.total, run.allocated, run.done = len(pending), len(created), 0
         IssueRun.objects.filter(pk=run.pk).update(total=run.total, allocated=run.allocated, done=0,
                                                   heartbeat_at=timezone.now())
@@ -461,6 +460,18 @@ def issue_run_execute(run: IssueRun, *, processes: int | None = None,
         IssueRun.objects.filter(pk=run.pk).update(status=run.status, finished_at=run.finished_at, error=run.error)
         raise
     return run
+
+
+def _pending(event, created: list[Certificate]) -> list[Certificate]:
+    """The event's pending certificates in number order: the ones just numbered as they are in
+    memory (with their registrations and participants), only earlier leftovers from the database."""
+    ids = list(Certificate.objects.filter(event=event, status=Certificate.Status.PENDING)
+               .order_by("sequence_id", "seq").values_list("pk", flat=True))
+    known = {c.pk: c for c in created}
+    missing = [pk for pk in ids if pk not in known]
+    for start in range(0, len(missing), 5000):
+        known.update((c.pk, c) for c in _with_relations(Certificate.objects.filter(pk__in=missing[start:start + 5000])))
+    return [known[pk] for pk in ids]
 
 
 def issue_all(*, event, by=None, processes: int | None = None, send_email: bool = False,
