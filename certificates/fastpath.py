@@ -144,6 +144,7 @@ class Layout:
     blocks: list[TextBlock]
     styles: dict[int, TextStyle]
     qr_slot: tuple | None
+    memo: dict = field(default_factory=dict)  # set lines of texts seen before, per block
 
 
 def _boxes(box):
@@ -271,7 +272,14 @@ def set_block(layout: Layout, block: TextBlock, tree: Node) -> list[typeset.Line
                 collect(child, layout.styles[child.rk])
 
     collect(_find(tree, block.rk), layout.styles[block.rk])
-    lines = typeset.set_block(text, block.strut, block.width, block.align, block.break_word)
+    # Many people share a block's text (the JP line, fixed wording): set it once per layout.
+    key = (block.rk, tuple((id(p[0]), p[1]) if p is not None else None for p in text.pieces))
+    lines = layout.memo.get(key)
+    if lines is None:
+        lines = typeset.set_block(text, block.strut, block.width, block.align, block.break_word)
+        if len(layout.memo) > 5000:
+            layout.memo.clear()
+        layout.memo[key] = lines
     height = sum(line.height for line in lines)
     if block.auto_height:
         if len(lines) != block.sample_lines or abs(height - block.sample_height) > TOLERANCE:
