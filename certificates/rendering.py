@@ -1,11 +1,12 @@
-"""Certificate PDFs: many certificates in one WeasyPrint document, then one file each.
+"""Certificate PDFs: the design laid out once, each person's text set into it, one file each.
 
-WeasyPrint spends most of a small document's time subsetting fonts, once per
-document. So a batch of certificates (same template) is laid out as ONE document,
-one page per certificate, and pypdf copies each page into a file of its own
-(docs/benchmarks/certificates.md has the numbers). Each certificate's section carries
-an anchor (``c-<code>``), so pages are matched to certificates by anchor, not by
-counting.
+``render_batch`` makes a batch of certificates of one template. With a per-person layer
+(``fields_html``) it goes through ``fastpath``: WeasyPrint lays out the static design once and
+the per-person layer once per shape, ``typeset`` sets every person's text into those boxes,
+and each file is written byte by byte (docs/benchmarks.md has the numbers). Whatever the
+fast path cannot set exactly as WeasyPrint would goes through ``render_batch_weasyprint``:
+one WeasyPrint document per batch (fonts subset once per document), one page per
+certificate, matched to certificates by anchor (``c-<code>``), split into files with pypdf.
 
 Everything a batch needs travels as plain data (``TemplateSpec`` and item dicts), so
 batches can be rendered in worker processes that never touch the database.
@@ -512,7 +513,7 @@ def render_batch_weasyprint(spec: TemplateSpec, items: list[dict]) -> list[bytes
 def render_one_document(spec: TemplateSpec, item: dict) -> bytes:
     """The naive way: one WeasyPrint document holding the whole design for one certificate, QR as an image.
 
-    The benchmark's baseline (docs/benchmarks/certificates.md); the same design as the fast path.
+    The benchmark's baseline (docs/benchmarks.md); the same design as the fast path.
     """
     from weasyprint import HTML
 

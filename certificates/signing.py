@@ -6,13 +6,14 @@ certificate is generated once into ``var/certificates/`` (never committed): PDF 
 then show the signer's name and that the document is unaltered, and warn that the
 signer's identity is not vouched for by a trusted authority.
 
-Speed (10,000 signatures must fit a few minutes, see docs/benchmarks/certificates.md):
+Speed (10,000 signatures must fit a few minutes, see docs/benchmarks.md):
 pyHanko's ``SimpleSigner`` re-parses its private key and re-encodes the whole CMS
 structure for every signature, and dry-runs each one to size it. ``TemplatedSigner``
 loads the key once, builds the CMS container once per process, and for each document
 only writes that document's digest into the signed attributes and the new RSA
-signature over them (both fixed-length fields). The PDF itself is still written by
-pyHanko's incremental writer, so the result is an ordinary PAdES B-B signature.
+signature over them (both fixed-length fields). ``sign_pdf`` writes that container with
+pyHanko's incremental writer; ``InlineSigner`` puts it into a file that ``fastpath`` writes
+with the signature dictionary already in place. Either way an ordinary PAdES B-B signature.
 """
 
 from __future__ import annotations
