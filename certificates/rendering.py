@@ -44,7 +44,7 @@ DEFAULT_CSS = """\
 .kop { font-size: 11pt; font-weight: bold; letter-spacing: .4pt; margin: 0; }
 h1 { font-size: 34pt; letter-spacing: 6pt; margin: 4mm 0 0; color: #0b5d3b; }
 .given { margin: 10.5mm 0 0; font-size: 11pt; }
-.as { margin: 35.5mm 0 0; font-size: 11pt; }
+.as { margin: 41mm 0 0; font-size: 11pt; }
 .event { font-size: 15pt; font-weight: bold; margin: 2mm 0; }
 .when { font-size: 11pt; margin: 0; }
 .sign { position: absolute; right: 32mm; top: 145mm; width: 90mm; text-align: center; font-size: 10pt; }
@@ -59,8 +59,9 @@ h1 { font-size: 34pt; letter-spacing: 6pt; margin: 4mm 0 0; color: #0b5d3b; }
 .fields .name { height: 25mm; font-size: 24pt; font-weight: bold; line-height: 1.2; overflow-wrap: break-word; }
 .fields .name.long { font-size: 17pt; }
 .fields .name.very-long { font-size: 12.5pt; }
-.fields .who { height: 30mm; font-size: 10pt; }
-.fields .jp { height: 26mm; font-size: 12pt; }
+.fields .who { height: 12.5mm; font-size: 10pt; }
+.fields .who.long { font-size: 7.5pt; }
+.fields .jp { margin-top: 22mm; height: 21.5mm; font-size: 12pt; }
 .fields .qr-code { float: left; width: 24mm; height: 24mm; }
 .fields .verify { float: left; margin: 10mm 0 0 2mm; width: 80mm; text-align: left; font-size: 7pt; }
 .fields .code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.5pt; }
@@ -85,7 +86,7 @@ DEFAULT_HTML = """\
 DEFAULT_FIELDS_HTML = """\
 <p class="number">Nomor: {{ number }}</p>
 <p class="name{% if name|length > 80 %} very-long{% elif name|length > 40 %} long{% endif %}">{{ name }}</p>
-<p class="who">{% if nip %}NIP {{ nip }} · {% endif %}{{ position }}{% if position and unit %}, {% endif %}{{ unit }}</p>
+<p class="who{% if position|length > 120 or unit|length > 120 %} long{% endif %}">{% if nip %}NIP {{ nip }} · {% endif %}{{ position }}{% if position and unit %}, {% endif %}{{ unit }}</p>
 <p class="jp">dengan beban <strong>{{ jp }} JP</strong> (jam pelajaran)</p>
 <div class="qr-code"></div>
 <p class="verify">Verifikasi: {{ verify_url }}<br><span class="code">{{ code }}</span></p>

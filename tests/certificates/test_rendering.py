@@ -185,3 +185,26 @@ def test_number_pattern_and_page_size_are_checked(template):
 
 def test_the_default_template_is_clean(template):
     assert rendering.template_problems(template) == []
+
+
+@pytest.mark.parametrize("position, unit", [
+    ("Kepala Pusat Pendidikan dan Pelatihan Tenaga Teknis Pendidikan dan Keagamaan",
+     "Pusat Pendidikan dan Pelatihan Tenaga Teknis Pendidikan dan Keagamaan"),
+    (("Penyelenggara Bimbingan Masyarakat Kristen Ahli Madya " * 4)[:200],
+     ("Kantor Wilayah Kementerian Agama Provinsi Nusa Tenggara Timur " * 4)[:200]),
+], ids=["long", "longest-the-fields-allow"])
+def test_nip_position_and_unit_stay_above_the_designs_next_line(template, position, unit):
+    from certificates import fastpath
+
+    spec = rendering.template_spec(template)
+    data = item(template, "Dr. Rahmat Nugroho, M.A.")
+    data.update(nip="196609201988041435", position=position, unit=unit)
+    static = rendering._render(rendering._static_document_html(spec, data), spec)
+    next_line = classed(static, "as")[0]
+    compiled = rendering._compile(spec, spec.fields_html)
+    [prepared] = fastpath.prepare(spec, [data], compiled, lambda html: rendering._render(html, spec))
+    tree = fastpath.parse_fragment(compiled.render(rendering.Context(rendering._context(spec, data))))
+    who = next(node.rk for node in fastpath._walk(tree) if "who" in (dict(node.attrs).get("class") or ""))
+    block, lines = next((block, lines) for block, lines in prepared.blocks if block.rk == who)
+    assert len(lines) >= 2
+    assert block.y + sum(line.height for line in lines) <= next_line.content_box_y()
