@@ -223,15 +223,19 @@ def test_a_120_character_name_set_by_the_fast_path_stays_inside_the_frame(templa
 # ---------------------------------------------------------------- 3. what the fast path hands to WeasyPrint
 
 
-@pytest.mark.parametrize("css, shown", [
-    (".fields .name { font-family: serif; }", lambda name: name),
-    (".fields .name { text-transform: uppercase; }", lambda name: name.upper()),
-    (".fields .name { letter-spacing: 1px; }", lambda name: name),
-    (".fields .name { font-style: italic; }", lambda name: name),
-], ids=["unshipped-font", "uppercase", "letter-spacing", "italic"])
-def test_a_style_the_typesetter_does_not_do_goes_to_weasyprint(css, shown):
+SVG = "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%2210%22 height=%2210%22/%3E"
+
+
+@pytest.mark.parametrize("changes, shown", [
+    ({"css": rendering.DEFAULT_CSS + ".fields .name { font-family: serif; }"}, lambda name: name),
+    ({"css": rendering.DEFAULT_CSS + ".fields .name { text-transform: uppercase; }"}, lambda name: name.upper()),
+    ({"css": rendering.DEFAULT_CSS + ".fields .name { letter-spacing: 1px; }"}, lambda name: name),
+    ({"css": rendering.DEFAULT_CSS + ".fields .name { font-style: italic; }"}, lambda name: name),
+    ({"fields_html": rendering.DEFAULT_FIELDS_HTML + f'<img src="{SVG}" alt="">'}, lambda name: name),
+], ids=["unshipped-font", "uppercase", "letter-spacing", "italic", "image"])
+def test_what_the_typesetter_does_not_do_goes_to_weasyprint(changes, shown):
     event, _ = past_event()
-    template = templates(event, css=rendering.DEFAULT_CSS + css)["participant"]
+    template = templates(event, **changes)["participant"]
     spec = rendering.template_spec(template)
     data = item(template, "Siti Rahmawati Hasanah")
     assert prepare(spec, [data]) == [None]
@@ -239,20 +243,6 @@ def test_a_style_the_typesetter_does_not_do_goes_to_weasyprint(css, shown):
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     assert producer(pdf) == "pypdf"
     assert shown("Siti Rahmawati Hasanah") in extracted(pdf)
-
-
-def test_an_image_in_the_per_person_layer_goes_to_weasyprint():
-    event, _ = past_event()
-    svg = "data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%2210%22 height=%2210%22/%3E"
-    template = templates(event, fields_html=rendering.DEFAULT_FIELDS_HTML + f'<img src="{svg}" alt="">')[
-        "participant"]
-    spec = rendering.template_spec(template)
-    data = item(template, "Siti Rahmawati Hasanah")
-    assert prepare(spec, [data]) == [None]
-    [pdf] = rendering.render_batch(spec, [data])
-    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
-    assert producer(pdf) == "pypdf"
-    assert "Siti Rahmawati Hasanah" in extracted(pdf)
 
 
 HYPHENATED = "Abdul-Rahman Abdul-Wahid Abdul-Karim Abdul-Latif Abdul-Hamid Abdul-Majid Abdul-Aziz Abdul-Qadir"
