@@ -340,6 +340,8 @@ def _shape_paragraph(pieces) -> list[_Char]:
         hb.shape(f.font, buf, {"kern": True, "liga": True})
         scale = first.style.size / f.upem
         for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+            if info.codepoint == 0:  # .notdef: the font cannot draw it after all
+                raise Unsupported("a character shaped to no glyph")
             # cluster = UTF-32 index into the run (add_str counts code points)
             target = chars[start + info.cluster]
             advance = pos.x_advance * scale
