@@ -4,9 +4,10 @@ The archive event (``archive=True``) gets attendance as it might have happened:
 - in-person registrations: a door entry on most of their in-person days (some
   absences), a session check-in at the sessions held in a room that day, now and
   then a second scan refused as ``already_checked_in``;
-- online registrations: on most of their online days an online join of one or two
-  sessions they may join (CheckIn method ``online``), with an OnlineAttendance row
-  holding the minutes (heartbeats) that certificates count.
+- online registrations: on most of their online days an online join (CheckIn method
+  ``online``) of most of the plenaries they may join and of one breakout, each with an
+  OnlineAttendance row holding the minutes (heartbeats) that certificates count, so
+  online participants earn certificates as well (or fall short, with the reason).
 The demo event (``archive=False``) gets door entries "today" for part of today's
 in-person guests, so the organisers' dashboard is not empty.
 
@@ -36,7 +37,7 @@ SEED = 20221121
 GATES = ["Meja 1 Lobi Ballroom", "Meja 2 Lobi Ballroom", "Meja 3 Pintu Utara"]
 ABSENT_IN_PERSON = 0.06   # an in-person guest misses a day
 ABSENT_ONLINE = 0.12      # an online participant does not join on a day
-SECOND_SESSION = 0.15     # an online participant joins a second session that day
+ONLINE_MISSES = 0.1       # an online participant misses one of the day's sessions they may join
 SESSION_SKIP = 0.1        # an in-person guest is not scanned at a session
 DOUBLE_SCAN = 0.02        # a guest shows the ticket twice at the door
 
@@ -79,6 +80,7 @@ def _archive(event: Event) -> int:
 
     tz = event.tz
     rng = random.Random(f"{SEED}:{event.slug}")
+    rng_online = random.Random(f"{SEED}:{event.slug}:online")  # online draws do not shift the in-person ones
     sessions = list(Session.objects.filter(event=event).prefetch_related("allowed_units").order_by("start", "pk"))
     by_day: dict[dt.date, list] = {}
     for s in sessions:
@@ -148,19 +150,25 @@ def _archive(event: Event) -> int:
                     checkins.append((reg_id, ticket, Kind.ENTRY, date, s.pk, Method.CAMERA, s.room[:80],
                                      max(at, arrived), Result.OK))
             else:
-                if rng.random() < ABSENT_ONLINE:
+                if rng_online.random() < ABSENT_ONLINE:
                     continue
                 options, scoped = join_options(date, path)
                 if not options:
                     continue
-                # Breakouts meant for a unit's region come first when there is one.
-                chosen = [rng.choice(scoped)] if scoped and rng.random() < 0.6 else [rng.choice(options)]
-                if rng.random() < SECOND_SESSION and len(options) > 1:
-                    chosen.append(rng.choice([s for s in options if s is not chosen[0]]))
+                # They follow the day's plenaries they may join, missing one now and then, and one breakout
+                # (the one meant for their unit's region when there is one).
+                breakouts = [s for s in options if s.kind == Session.Kind.BREAKOUT]
+                chosen = [s for s in options if s.kind != Session.Kind.BREAKOUT and rng_online.random() >= ONLINE_MISSES]
+                pool = scoped if scoped and rng_online.random() < 0.6 else breakouts
+                if pool and rng_online.random() >= ONLINE_MISSES:
+                    chosen.append(rng_online.choice(pool))
+                if not chosen:
+                    chosen = [rng_online.choice(options)]
+                chosen.sort(key=lambda s: (s.start, s.pk))
                 for s in chosen:
-                    joined = s.start + dt.timedelta(minutes=rng.randint(-10, 20), seconds=rng.randint(0, 59))
+                    joined = s.start + dt.timedelta(minutes=rng_online.randint(-10, 20), seconds=rng_online.randint(0, 59))
                     length = max(int((s.end - s.start).total_seconds() // 60), 1)
-                    minutes = max(1, min(length, int(length * rng.uniform(0.45, 1.0))))
+                    minutes = max(1, min(length, int(length * rng_online.uniform(0.6, 1.0))))
                     checkins.append((reg_id, f"online:{public_id}", Kind.ENTRY, date, s.pk, Method.ONLINE, "",
                                      joined, Result.OK))
                     online.append((reg_id, s.pk, joined, joined + dt.timedelta(minutes=minutes), minutes))

@@ -210,11 +210,13 @@ def check_attendance():
     online = ok.filter(method=CheckIn.Method.ONLINE)
     summary = attendance_summary(archive)
     for day in summary["per_day"]:
-        # Most in-person guests came, some did not; most online participants joined.
-        assert 0.75 * day["expected_in_person"] <= day["present_in_person"] < day["expected_in_person"] or (
-            day["expected_in_person"] < 20 and day["present_in_person"] <= day["expected_in_person"])
+        # Most in-person guests came each day; most online participants joined.
+        assert 0.75 * day["expected_in_person"] <= day["present_in_person"] <= day["expected_in_person"]
         assert day["present_in_person"] > 0
         assert 0.6 * day["expected_online"] <= day["joined_online"] <= day["expected_online"]
+    # ...and over the event some did not (6% a day: one day of 27 guests may well have no absence).
+    days = summary["per_day"]
+    assert sum(d["present_in_person"] for d in days) < sum(d["expected_in_person"] for d in days)
     # Only in-person days have door entries; only online days have online joins; all inside the event.
     for c in door.select_related("registration"):
         assert c.registration.days.get(date=c.day).mode == RegistrationDay.Mode.IN_PERSON
