@@ -151,7 +151,9 @@ class Minutes(models.Model):
 
     The fields below hold the current text; every save also writes a ``MinutesRevision``
     with the whole content, so any two can be compared and an old one restored. The
-    attendance block is never stored here: it is read from the attendance record.
+    attendance block is read from the attendance record while the minutes are not final;
+    finalising stores it (``attendance_snapshot``) so a final record does not change when
+    late attendance records arrive (see ``minutes.selectors.attendance_for``).
     """
 
     class Status(models.TextChoices):
@@ -186,6 +188,11 @@ class Minutes(models.Model):
     finalised_at = models.DateTimeField(_("difinalkan pada"), null=True, blank=True)
     finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("difinalkan oleh"), null=True,
                                      blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The attendance block as it stood when the minutes were finalised (JSON, see selectors.attendance_snapshot);
+    # empty while not final. Never copied into the audit trail (names and NIPs).
+    attendance_snapshot = models.JSONField(_("daftar hadir saat difinalkan"), null=True, blank=True, editable=False)
+    attendance_snapshot_at = models.DateTimeField(_("daftar hadir direkam pada"), null=True, blank=True,
+                                                  editable=False)
 
     class Meta:
         verbose_name = _("notulen")

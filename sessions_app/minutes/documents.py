@@ -2,7 +2,9 @@
 
 Every text a person typed reaches the document either escaped by the template or, for
 the Markdown fields, through ``markup.render_markdown`` (nh3). The attendance block
-comes from ``selectors.attendance_block``: the count printed is the list's length.
+comes from ``selectors.attendance_for``: the live record for a draft, the list frozen at
+finalisation for a final notula (which says so in a small line); the count printed is
+the list's length.
 """
 
 from __future__ import annotations
@@ -16,13 +18,33 @@ from rakor.pdf import render_pdf
 
 from ..models import ActionItem, Minutes
 from .markup import render_markdown
-from .selectors import attendance_block
+from .selectors import AttendanceBlock, attendance_for
+
+
+TZ_LABELS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+def moment_label(event, value) -> str:
+    """A date and time in the event's zone, as the notula prints them: "21 November 2022, 15:42 WIB"."""
+    local = timezone.localtime(value, event.tz)
+    return f"{formats.date_format(local, 'j F Y')}, {local:%H:%M} {TZ_LABELS.get(event.time_zone, event.time_zone)}"
+
+
+def attendance_as_of_label(event, block: AttendanceBlock) -> str:
+    """The small line under a frozen attendance list; empty for a live one."""
+    if not block.frozen:
+        return ""
+    at = moment_label(event, block.as_of)
+    if block.taken == "migration":
+        return _("Daftar hadir per %(at)s, direkam setelah notulen difinalkan.") % {"at": at}
+    return _("Daftar hadir per %(at)s, saat notulen difinalkan.") % {"at": at}
 
 
 def notula_context(minutes: Minutes) -> dict:
     session = minutes.session
     event = session.event
     tz = event.tz
+    attendance = attendance_for(minutes)
     items = []
     for i, data in enumerate(minutes.items or [], start=1):
         due = data.get("due") or ""
@@ -44,14 +66,14 @@ def notula_context(minutes: Minutes) -> dict:
         "scheduled": f"{timezone.localtime(session.start, tz):%H:%M}–{timezone.localtime(session.end, tz):%H:%M}",
         "opened": timezone.localtime(minutes.opened_at, tz).strftime("%H:%M") if minutes.opened_at else "",
         "closed": timezone.localtime(minutes.closed_at, tz).strftime("%H:%M") if minutes.closed_at else "",
-        "tz_label": {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(event.time_zone,
-                                                                                                 event.time_zone),
+        "tz_label": TZ_LABELS.get(event.time_zone, event.time_zone),
         "place": " · ".join(p for p in (session.room, event.venue) if p),
         "agenda_html": render_markdown(minutes.agenda),
         "discussion_html": render_markdown(minutes.discussion),
         "decisions_html": render_markdown(minutes.decisions),
         "items": items,
-        "attendance": attendance_block(session),
+        "attendance": attendance,
+        "attendance_as_of": attendance_as_of_label(event, attendance),
         "is_final": minutes.status == Minutes.Status.FINAL,
         "finalised_label": formats.date_format(timezone.localtime(minutes.finalised_at, tz), "j F Y")
         if minutes.finalised_at else "",

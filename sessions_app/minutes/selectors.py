@@ -1,8 +1,11 @@
 """Reads for the minutes: the attendance block, revision diffs, the follow-up register.
 
-The attendance block is read from the attendance record every time (session check-ins
-and online attendance, or the day's door entries when a session was not scanned on
-its own); nobody types it.
+The attendance block comes from the attendance record (session check-ins and online
+attendance, or the day's door entries when a session was not scanned on its own);
+nobody types it. While the minutes are not final it is read live; finalising stores it
+on the minutes (``attendance_snapshot``) and a final record shows that, so late records
+(a scanner syncing after the fact) do not change a finalised notula silently: the page
+tells organisers and the minute takers what arrived since (``attendance_changes``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from attendance.models import CheckIn
+from attendance.models import CheckIn, Registration
 from rakor.models import Event
 from rakor.roles import is_organiser, managed_units
 
@@ -35,6 +38,7 @@ class Attendee:
     position: str
     unit: str
     detail: str  # check-in time (in person) or minutes attended (online)
+    registration_id: int | None = None
 
 
 @dataclass
@@ -42,6 +46,10 @@ class AttendanceBlock:
     source: str  # "session": scanned into this session; "day": the day's door entries (fallback)
     in_person: list = field(default_factory=list)
     online: list = field(default_factory=list)
+    # Set when the block is a final record's snapshot: when it was taken, and by what ("finalise" or
+    # "migration": final minutes that existed before snapshots did, frozen when the system was updated).
+    as_of: dt.datetime | None = None
+    taken: str = ""
 
     @property
     def in_person_count(self) -> int:
@@ -56,6 +64,10 @@ class AttendanceBlock:
         return self.in_person_count + self.online_count
 
     @property
+    def frozen(self) -> bool:
+        return self.as_of is not None
+
+    @property
     def source_label(self) -> str:
         if self.source == "session":
             return _("Peserta luring: presensi yang dipindai masuk ke sesi ini. Peserta daring: catatan kehadiran "
@@ -64,15 +76,26 @@ class AttendanceBlock:
                  "sesi. Peserta daring: catatan kehadiran daring sesi ini.")
 
 
-def attendance_block(session: Session) -> AttendanceBlock:
-    """Who attended ``session``, in person and online, from the record (three queries)."""
-    tz = session.event.tz
+SNAPSHOT_VERSION = 1
+_BY_PERSON = ("registration__participant__unit__sort_order", "registration__participant__unit__name",
+              "registration__participant__full_name", "pk")
+
+
+def _person(registration) -> dict:
+    p = registration.participant
+    return {"registration": registration.pk, "name": p.full_name, "nip": p.nip, "position": p.position,
+            "unit": p.unit.name}
+
+
+def _live_rows(session: Session) -> tuple[str, list[dict], list[dict]]:
+    """Who attended, from the record (three queries), as the rows a snapshot stores.
+
+    In person: ``at`` is the check-in time (aware datetime); online: ``minutes`` attended.
+    """
     entries = list(
         CheckIn.objects.filter(session=session, result=CheckIn.Result.OK, kind=CheckIn.Kind.ENTRY,
                                registration__isnull=False)
-        .select_related("registration__participant__unit")
-        .order_by("registration__participant__unit__sort_order", "registration__participant__unit__name",
-                  "registration__participant__full_name", "pk")
+        .select_related("registration__participant__unit").order_by(*_BY_PERSON)
     )
     source = "session"
     if not entries:
@@ -80,38 +103,126 @@ def attendance_block(session: Session) -> AttendanceBlock:
         entries = list(
             CheckIn.objects.filter(event=session.event, day=session.day, result=CheckIn.Result.OK,
                                    kind=CheckIn.Kind.ENTRY, session__isnull=True, registration__isnull=False)
-            .select_related("registration__participant__unit")
-            .order_by("registration__participant__unit__sort_order", "registration__participant__unit__name",
-                      "registration__participant__full_name", "pk")
+            .select_related("registration__participant__unit").order_by(*_BY_PERSON)
         )
-    block = AttendanceBlock(source=source)
-    seen: set[int] = set()
+    in_person, online, seen = [], [], set()
     for checkin in entries:
         if checkin.registration_id in seen:
             continue
         seen.add(checkin.registration_id)
-        p = checkin.registration.participant
-        block.in_person.append(Attendee(
-            number=len(block.in_person) + 1, name=p.full_name, nip=p.nip, position=p.position, unit=p.unit.name,
-            detail=timezone.localtime(checkin.scanned_at, tz).strftime("%H:%M"),
-        ))
-    online = (
+        in_person.append({**_person(checkin.registration), "at": checkin.scanned_at})
+    rows = (
         OnlineAttendance.objects.filter(session=session)
         .filter(Q(first_joined_at__isnull=False) | Q(heartbeat_minutes__gt=0) | Q(report_minutes__gt=0))
-        .select_related("registration__participant__unit")
-        .order_by("registration__participant__unit__sort_order", "registration__participant__unit__name",
-                  "registration__participant__full_name", "pk")
+        .select_related("registration__participant__unit").order_by(*_BY_PERSON)
     )
-    for row in online:
+    for row in rows:
         if row.registration_id in seen:  # in the room and also online: counted once, in person
             continue
         seen.add(row.registration_id)
-        p = row.registration.participant
+        online.append({**_person(row.registration), "minutes": row.minutes})
+    return source, in_person, online
+
+
+def _block(source: str, in_person: list[dict], online: list[dict], tz) -> AttendanceBlock:
+    """One way of turning rows (live or from a snapshot) into the block the documents print."""
+    block = AttendanceBlock(source=source)
+    for n, row in enumerate(in_person, start=1):
+        block.in_person.append(Attendee(
+            number=n, name=row["name"], nip=row["nip"], position=row["position"], unit=row["unit"],
+            detail=timezone.localtime(row["at"], tz).strftime("%H:%M") if row.get("at") else "",
+            registration_id=row.get("registration"),
+        ))
+    for n, row in enumerate(online, start=1):
         block.online.append(Attendee(
-            number=len(block.online) + 1, name=p.full_name, nip=p.nip, position=p.position, unit=p.unit.name,
-            detail=_("%(n)d menit") % {"n": row.minutes},
+            number=n, name=row["name"], nip=row["nip"], position=row["position"], unit=row["unit"],
+            detail=_("%(n)d menit") % {"n": row.get("minutes") or 0}, registration_id=row.get("registration"),
         ))
     return block
+
+
+def attendance_block(session: Session) -> AttendanceBlock:
+    """Who attended ``session``, in person and online, from the live record (three queries)."""
+    return _block(*_live_rows(session), session.event.tz)
+
+
+def attendance_snapshot(session: Session, *, taken: str = "finalise") -> dict:
+    """The attendance block as JSON to keep on final minutes: facts, not formatted text.
+
+    Times are stored as UTC instants and minutes as numbers, so the frozen list is printed in
+    the reader's language and the event's time zone like the live one.
+    """
+    source, in_person, online = _live_rows(session)
+    return {
+        "v": SNAPSHOT_VERSION, "taken": taken, "source": source,
+        "in_person": [{**row, "at": row["at"].astimezone(dt.timezone.utc).isoformat()} for row in in_person],
+        "online": online,
+    }
+
+
+def _anonymised(registration_ids) -> dict[int, dict]:
+    """Participants erased on request (UU PDP) since the snapshot: their rows show the erased record."""
+    if not registration_ids:
+        return {}
+    regs = (Registration.objects.filter(pk__in=registration_ids, participant__anonymised_at__isnull=False)
+            .select_related("participant__unit"))
+    return {r.pk: _person(r) for r in regs}
+
+
+def snapshot_block(minutes: Minutes) -> AttendanceBlock:
+    """The block stored when ``minutes`` were finalised (call only when ``attendance_snapshot`` is set)."""
+    data = minutes.attendance_snapshot
+    in_person = [dict(row) for row in data.get("in_person", [])]
+    online = [dict(row) for row in data.get("online", [])]
+    erased = _anonymised([row.get("registration") for row in in_person + online if row.get("registration")])
+    for row in in_person + online:
+        if row.get("registration") in erased:
+            row.update(erased[row["registration"]])
+    for row in in_person:
+        row["at"] = dt.datetime.fromisoformat(row["at"]) if row.get("at") else None
+    block = _block(data.get("source", "session"), in_person, online, minutes.session.event.tz)
+    block.as_of = minutes.attendance_snapshot_at or minutes.finalised_at
+    block.taken = data.get("taken", "finalise")
+    return block
+
+
+def attendance_for(minutes: Minutes) -> AttendanceBlock:
+    """The block to show: a final record's snapshot; otherwise (draft, in review, or final minutes
+    finalised before snapshots existed) the live record."""
+    if minutes.status == Minutes.Status.FINAL and minutes.attendance_snapshot is not None:
+        return snapshot_block(minutes)
+    return attendance_block(minutes.session)
+
+
+@dataclass
+class AttendanceChanges:
+    """How the live record differs, person by person, from a final record's frozen list."""
+
+    added: int = 0  # in the record now, not in the final list
+    removed: int = 0  # in the final list, no longer in the record
+    moved: int = 0  # in both, but now in person instead of online or the other way round
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.moved)
+
+
+def _kinds(block: AttendanceBlock) -> dict[int, str]:
+    kinds = {a.registration_id: "online" for a in block.online}
+    kinds.update({a.registration_id: "in_person" for a in block.in_person})
+    return kinds
+
+
+def attendance_changes(minutes: Minutes, frozen: AttendanceBlock | None = None) -> AttendanceChanges | None:
+    """For final minutes with a snapshot: what arrived (or went) since; None when there is nothing to compare."""
+    if minutes.status != Minutes.Status.FINAL or minutes.attendance_snapshot is None:
+        return None
+    frozen = frozen if frozen is not None and frozen.frozen else snapshot_block(minutes)
+    before, now = _kinds(frozen), _kinds(attendance_block(minutes.session))
+    return AttendanceChanges(
+        added=len(now.keys() - before.keys()),
+        removed=len(before.keys() - now.keys()),
+        moved=sum(1 for reg in now.keys() & before.keys() if now[reg] != before[reg]),
+    )
 
 
 # ---------------------------------------------------------------- list of an event's minutes

@@ -125,6 +125,12 @@ def _apply(minutes: Minutes, content: dict) -> None:
 
 
 def _revision(minutes: Minutes, *, by, kind: str, reason: str = "", restored_from: int | None = None) -> MinutesRevision:
+    if minutes.status != Status.FINAL:
+        # The attendance snapshot belongs to a final record only. Whatever takes the minutes out of
+        # final (a correction, a restored revision) drops it, so the next finalisation takes a new
+        # one of the record as it then stands; revisions never carry it, so none can bring it back.
+        minutes.attendance_snapshot = None
+        minutes.attendance_snapshot_at = None
     minutes.revision_number += 1
     minutes.updated_by = by if getattr(by, "is_authenticated", False) else None
     minutes.save()
@@ -174,15 +180,21 @@ def _locked(minutes: Minutes) -> Minutes:
     return locked
 
 
+# The attendance snapshot is not copied into the audit trail: it is a list of people (names, NIPs)
+# that the trail's UU PDP redaction does not reach, and the audit entries stay as they were.
+AUDITED_FIELDS = [f.name for f in Minutes._meta.concrete_fields
+                  if f.name not in ("attendance_snapshot", "attendance_snapshot_at")]
+
+
 def _audit(minutes: Minutes, *, by, action: str, before: dict, reason: str = "") -> None:
-    after = audit.snapshot(minutes)
+    after = audit.snapshot(minutes, AUDITED_FIELDS)
     after["minute_takers"] = sorted(minutes.minute_takers.values_list("pk", flat=True))
     audit.audit_record(actor=by, action=action, obj=minutes, before=before, after=after,
                        event=minutes.session.event, reason=reason)
 
 
 def _before(minutes: Minutes) -> dict:
-    data = audit.snapshot(minutes)
+    data = audit.snapshot(minutes, AUDITED_FIELDS)
     data["minute_takers"] = sorted(minutes.minute_takers.values_list("pk", flat=True))
     return data
 
@@ -298,7 +310,13 @@ def return_to_draft(*, minutes: Minutes, by, note: str) -> MinutesRevision:
 
 
 def finalise(*, minutes: Minutes, by, base_revision: int | None = None) -> MinutesRevision:
-    """Lock the record and publish its follow-ups to the register (matched by key: progress is kept)."""
+    """Lock the record, freeze its attendance list, and publish its follow-ups to the register
+    (matched by key: progress is kept).
+
+    The attendance block is stored as it stands now (``attendance_snapshot``): a final notula
+    keeps that list even when attendance records arrive later (a scanner that was offline).
+    """
+    from .selectors import attendance_snapshot
     with transaction.atomic():
         minutes = _locked(minutes)
         if not policy.can_review(by, minutes):
@@ -306,9 +324,12 @@ def finalise(*, minutes: Minutes, by, base_revision: int | None = None) -> Minut
         if base_revision is not None and int(base_revision) != minutes.revision_number:
             raise StaleRevision(minutes, int(base_revision))
         before = _before(minutes)
+        now = timezone.now()
         minutes.status = Status.FINAL
-        minutes.finalised_at = timezone.now()
+        minutes.finalised_at = now
         minutes.finalised_by = by
+        minutes.attendance_snapshot = attendance_snapshot(minutes.session)
+        minutes.attendance_snapshot_at = now
         minutes.review_note = ""
         revision = _revision(minutes, by=by, kind=Kind.FINALISE)
         _publish_items(minutes, by=by, revision=revision.number)
@@ -377,6 +398,33 @@ def restore_revision(*, minutes: Minutes, by, number: int, reason: str = "") -> 
             _audit(minutes, by=by, action="minutes_restore", before=before,
                    reason=reason or _("Revisi %(n)d dipulihkan.") % {"n": number})
     return revision
+
+
+def redact_attendance_snapshots(*, participant) -> int:
+    """Erase a person's details from the attendance lists frozen on final minutes (UU PDP).
+
+    The row stays (they did attend; counts do not change) with the participant's record as it
+    now reads, so call it after the record is erased (``attendance.services.participant_anonymise``).
+    Pages and PDFs already show erased participants as erased; this removes the stored copy.
+    Returns how many minutes were changed.
+    """
+    regs = dict(participant.registrations.values_list("pk", "event_id"))
+    if not regs:
+        return 0
+    changed = 0
+    with transaction.atomic():
+        for minutes in Minutes.objects.select_for_update().filter(session__event_id__in=set(regs.values()),
+                                                                  attendance_snapshot__isnull=False):
+            data = minutes.attendance_snapshot
+            dirty = False
+            for row in [*data.get("in_person", []), *data.get("online", [])]:
+                if row.get("registration") in regs:
+                    row.update(name=participant.full_name, nip=participant.nip, position=participant.position)
+                    dirty = True
+            if dirty:
+                Minutes.objects.filter(pk=minutes.pk).update(attendance_snapshot=data)
+                changed += 1
+    return changed
 
 
 # ---------------------------------------------------------------- autosave

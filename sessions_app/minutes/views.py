@@ -24,7 +24,7 @@ from rakor.roles import is_organiser
 
 from ..models import Minutes, MinutesAutosave, MinutesRevision, Session
 from . import policy, selectors, services
-from .documents import minutes_pdf, notula_context
+from .documents import minutes_pdf, moment_label, notula_context
 from .forms import ItemFormSet, MinutesForm, initial_for, items_content
 from .markup import render_markdown
 
@@ -144,9 +144,45 @@ def _page(request, event, session, minutes, *, form=None, formset=None, conflict
     if minutes is not None:
         context.update(notula_context(minutes))
         context["takers"] = list(minutes.minute_takers.all())
+        if policy.can_see_revisions(user, minutes):
+            context["attendance_note"] = _attendance_note(minutes, context["attendance"],
+                                                          can_correct=context["can_correct"])
     if policy.can_assign(user):
         context["taker_choices"] = list(selectors.minute_takers_choices())
     return render(request, "sessions_app/minutes/detail.html", context, status=status)
+
+
+def _attendance_note(minutes: Minutes, shown, *, can_correct: bool) -> list[str]:
+    """For the people answerable for a final notula: attendance records that arrived (or went) after its
+    list was frozen. The notula does not change; they decide whether a correction is due."""
+    changes = selectors.attendance_changes(minutes, shown)
+    if not changes:
+        return []
+    at = moment_label(minutes.session.event, shown.as_of)
+    migrated = shown.taken == "migration"
+    lines = []
+    if changes.added:
+        if migrated:
+            lines.append(_("%(n)d catatan kehadiran masuk setelah daftar hadir notulen final ini direkam dan tidak "
+                           "tercantum di dalamnya.") % {"n": changes.added})
+        else:
+            lines.append(_("%(n)d catatan kehadiran masuk setelah notulen ini difinalkan dan tidak tercantum dalam "
+                           "daftar hadirnya.") % {"n": changes.added})
+    if changes.removed:
+        lines.append(_("%(n)d orang dalam daftar hadir notulen final tidak lagi tercantum dalam catatan "
+                       "presensi.") % {"n": changes.removed})
+    if changes.moved:
+        lines.append(_("%(n)d orang kini tercatat hadir dengan cara lain (luring atau daring) daripada dalam daftar "
+                       "hadir notulen final.") % {"n": changes.moved})
+    if migrated:
+        lines.append(_("Notulen final tetap memuat daftar hadir sebagaimana direkam pada %(at)s.") % {"at": at})
+    else:
+        lines.append(_("Notulen final tetap memuat daftar hadir sebagaimana pada saat difinalkan, %(at)s.")
+                     % {"at": at})
+    if can_correct:
+        lines.append(_("Bila daftar hadir perlu diperbarui, buka koreksi: notulen yang difinalkan lagi memuat "
+                       "daftar hadir saat itu."))
+    return lines
 
 
 @signed_in
