@@ -162,3 +162,10 @@ def seed_demo_event(*, event: Event, archive: bool, now: dt.datetime | None = No
 
     seed_demo_minutes(event=event, archive=archive)  # minutes in every state (idempotent)
     return created
+
+
+def seed_demo_finish(*, event: Event, archive: bool) -> None:
+    """After the other apps' demo data: final minutes freeze the attendance now recorded."""
+    from .minutes.demo import freeze_demo_attendance
+
+    freeze_demo_attendance(event=event)

@@ -232,6 +232,27 @@ def _track_archive_items(minutes: Minutes, organiser) -> None:
                                      note="Sebagian telah dilaksanakan; sisa dijadwalkan triwulan berikutnya.")
 
 
+def freeze_demo_attendance(*, event: Event) -> int:
+    """Final demo minutes keep the attendance as it stood when they were (back-dated) finalised.
+
+    The minutes hook runs before the attendance hook, so their lists were frozen empty; the
+    demo's meetings happened before their minutes were finalised, so the list they should
+    hold is the recorded attendance. Only minutes the demo organiser finalised are touched.
+    """
+    from .selectors import attendance_snapshot
+
+    _taker, organiser = _people()
+    if organiser is None:
+        return 0
+    frozen = 0
+    for minutes in Minutes.objects.filter(session__event=event, status=Minutes.Status.FINAL,
+                                          finalised_by=organiser).select_related("session"):
+        Minutes.objects.filter(pk=minutes.pk).update(attendance_snapshot=attendance_snapshot(minutes.session),
+                                                     attendance_snapshot_at=minutes.finalised_at)
+        frozen += 1
+    return frozen
+
+
 def seed_demo_minutes(*, event: Event, archive: bool) -> int:
     """Create the demo minutes that are missing; returns how many minutes were created."""
     taker, organiser = _people()

@@ -61,6 +61,25 @@ def test_seed_twice_creates_nothing_new_and_prints_the_same():
     check_modes()
     check_users_and_output(seeded)
     check_attendance()
+    check_final_minutes_hold_the_attendance()
+
+
+def check_final_minutes_hold_the_attendance():
+    """The demo's final minutes froze the attendance the demo recorded, as of their finalisation."""
+    from sessions_app.minutes.selectors import attendance_block, attendance_changes, attendance_for
+    from sessions_app.models import Minutes
+
+    final = list(Minutes.objects.filter(status=Minutes.Status.FINAL).select_related("session"))
+    assert final
+    for minutes in final:
+        shown, live = attendance_for(minutes), attendance_block(minutes.session)
+        assert [a.name for a in shown.in_person] == [a.name for a in live.in_person]
+        assert [a.name for a in shown.online] == [a.name for a in live.online]
+        assert minutes.attendance_snapshot_at == minutes.finalised_at
+        changes = attendance_changes(minutes)
+        assert changes is None or not changes
+    archive_final = [m for m in final if m.session.event.slug == "rakorwas-2022"]
+    assert sum(attendance_for(m).total for m in archive_final) > 0
 
 
 def test_a_rerun_keeps_edits_and_a_larger_run_adds_people():

@@ -592,20 +592,24 @@ class Command(BaseCommand):
     # -- other apps' demo data (agenda, minutes, certificates)
 
     def run_app_hooks(self, event: Event, *, archive: bool) -> None:
-        """Let the other apps add their part of the demo: `<app>.demo.seed_demo_event(event=, archive=)`.
+        """Let the other apps add their part of the demo: `<app>.demo.seed_demo_event(event=, archive=)`,
+        then `<app>.demo.seed_demo_finish(event=, archive=)` where an app has one.
 
         A hook must be idempotent as this command is. Apps without a `demo` module are skipped.
         """
+        modules = []
         for app in ("sessions_app", "attendance", "certificates"):
             try:
-                module = importlib.import_module(f"{app}.demo")
+                modules.append(importlib.import_module(f"{app}.demo"))
             except ModuleNotFoundError as exc:
                 if exc.name != f"{app}.demo":
                     raise
-                continue
-            hook = getattr(module, "seed_demo_event", None)
-            if hook is not None:
-                hook(event=event, archive=archive)
+        # `seed_demo_event` in that order, then `seed_demo_finish` for what needs the others' data.
+        for name in ("seed_demo_event", "seed_demo_finish"):
+            for module in modules:
+                hook = getattr(module, name, None)
+                if hook is not None:
+                    hook(event=event, archive=archive)
 
     # -- what the newcomer needs to start
 
