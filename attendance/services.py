@@ -441,6 +441,9 @@ def participant_anonymise(*, participant: Participant, by=None, note: str = "") 
         participant.gender = ""
         participant.anonymised_at = timezone.now()
         participant.save()
+        from sessions_app.minutes.services import redact_attendance_snapshots
+
+        redact_attendance_snapshots(participant=participant)  # final minutes' frozen attendance lists
         audit.audit_record(actor=by, action="anonymise", obj=participant, before=None,
                            after={"anonymised_at": participant.anonymised_at, "audit_entries_redacted": redacted},
                            reason=note)
