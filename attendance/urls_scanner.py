@@ -6,4 +6,6 @@ from . import views_scanner
 
 urlpatterns = [
     path("e/<slug:slug>/scan/", views_scanner.scanner_page, name="scanner"),
+    # The service worker lives under the page's path so that its scope is that page and nothing else.
+    path("e/<slug:slug>/scan/sw.js", views_scanner.scanner_worker, name="scanner-worker"),
 ]

@@ -9,14 +9,23 @@ without a device token its script only offers the login link.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import os
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render, resolve_url
+from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -69,6 +78,7 @@ def scanner_messages() -> dict[str, str]:
         "need_login": _("Perangkat ini belum dipasang. Masuk sebagai petugas registrasi atau pindai kode pemasangan dari panitia."),
         "server_error": _("Server menolak permintaan ({status})."),
         "nip": _("NIP"),
+        "offline_ready": _("Halaman pemindai tersimpan di perangkat ini: tetap bisa dibuka tanpa jaringan."),
     }
 
 
@@ -105,8 +115,94 @@ def scanner_page(request, slug):
             "jsqr": static("rakor/scanner/vendor/jsQR.js"),
         },
         "messages": scanner_messages(),
+        # The service worker that keeps this page and its files on the device (scanner_worker below).
+        "offline": {"worker": reverse("attendance:scanner-worker", args=[event.slug]),
+                    "page": reverse("attendance:scanner", args=[event.slug])},
     }
     response = render(request, "attendance/scanner/scan.html", {"event": event, "config": config})
     # The set-up link carries a device token: never send it onwards as a Referer.
     response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+# ---------------------------------------------------------------- the page, offline: a service worker
+#
+# A desk that reloads the page (or whose phone drops the tab) while the hotel's network is down
+# would otherwise get the browser's error page, although the queued scans and the roster are safe
+# in IndexedDB. The worker keeps the page and these files in the browser's Cache Storage.
+# It is served from /e/<slug>/scan/sw.js, so its default scope is exactly the event's scanner page
+# (no Service-Worker-Allowed header, and no other page of the site is ever served by it).
+
+# Every static file the page loads: the ones its HTML names (base.html and scan.html), the module
+# ticket.js imports, and the two libraries the script loads only when the browser lacks
+# BarcodeDetector or Ed25519. Add a file here when the page starts to load one more.
+SCANNER_ASSETS = (
+    "rakor/site.css",
+    "rakor/scanner/scanner.css",
+    "rakor/scanner/scanner.js",
+    "rakor/scanner/ticket.js",
+    "rakor/scanner/vendor/jsQR.js",
+    "rakor/scanner/vendor/noble-ed25519.js",
+)
+
+# How long a page load waits for the server before the worker serves the kept copy of the page.
+NAVIGATION_TIMEOUT_MS = 3000
+
+
+@functools.lru_cache(maxsize=64)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(65536), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _asset_digest(name: str) -> str:
+    """The content of one static file, or "" when it cannot be read here (the URL still counts)."""
+    found = finders.find(name)
+    if not found:
+        try:
+            found = staticfiles_storage.path(name)
+        except (NotImplementedError, ValueError):
+            return ""
+    try:
+        stat = os.stat(found)
+    except OSError:
+        return ""
+    return _file_digest(found, stat.st_mtime_ns, stat.st_size)
+
+
+def worker_version(asset_urls: list[str]) -> str:
+    """Changes whenever a file the worker keeps changes (its URL, when the storage hashes names, or
+    its bytes, when it does not). A new version makes the worker's own bytes differ, so browsers
+    install it, fetch the files again into a new cache and drop the old one: with cache-first
+    static files that is how a deployed change reaches the desks."""
+    sha = hashlib.sha256()
+    for name, url in zip(SCANNER_ASSETS, asset_urls):
+        sha.update(f"{url}\0{_asset_digest(name)}\0".encode())
+    return sha.hexdigest()[:16]
+
+
+_JS_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026",
+               ord("\u2028"): "\\u2028", ord("\u2029"): "\\u2029"}
+
+
+def scanner_worker(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    assets = [static(name) for name in SCANNER_ASSETS]
+    prefix = f"rakor-scanner:{event.slug}:"
+    config = {
+        "cache": prefix + worker_version(assets),
+        "cachePrefix": prefix,
+        "page": reverse("attendance:scanner", args=[event.slug]),
+        "assets": assets,
+        "staticPrefix": static(""),
+        "timeout": NAVIGATION_TIMEOUT_MS,
+    }
+    config_js = mark_safe(json.dumps(config, ensure_ascii=False).translate(_JS_ESCAPES))
+    body = get_template("attendance/scanner/sw.js").render({"config": config_js})
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    # Browsers check the worker for updates on page loads; no-cache keeps every check at the server.
+    response["Cache-Control"] = "no-cache"
     return response

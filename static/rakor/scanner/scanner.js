@@ -540,6 +540,28 @@ async function runSearch() {
   }
 }
 
+// ------------------------------------------------------------------ the page itself, offline
+
+// A service worker (attendance.views_scanner.scanner_worker) keeps this page and its files on the
+// device, so a reload or a tab the phone killed opens again without network. Browsers offer it
+// only on https:// (and http://localhost); elsewhere the page works as before, online.
+async function keepPageOffline() {
+  if (!config.offline || !("serviceWorker" in navigator) || !("caches" in window)) return;
+  const say = async () => {
+    if (!navigator.serviceWorker.controller) return;
+    // Said only once the page really is in the worker's cache.
+    if (await caches.match(config.offline.page, { ignoreVary: true })) $("offline-state").textContent = M.offline_ready;
+  };
+  navigator.serviceWorker.addEventListener("controllerchange", say);
+  try {
+    await navigator.serviceWorker.register(config.offline.worker, { scope: config.offline.page });
+  } catch (e) {
+    console.warn("scanner: service worker not registered", e);
+    return;
+  }
+  await say();
+}
+
 // ------------------------------------------------------------------ start
 
 window.addEventListener("online", () => { refreshCount(); });
@@ -553,6 +575,7 @@ else $("bundle-state").textContent = M.bundle_missing;
 await updateQueue();
 wedge.focus();
 document.body.dataset.ready = "1";
+keepPageOffline();
 refreshBundle();
 refreshCount();
 setInterval(async () => {
