@@ -40,3 +40,31 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def desk():
+    """An event running today (all day, so the test does not depend on the clock), three registrations
+    and a gate's scanner device: (event, registrations, device token). Used by the scanner tests."""
+    import datetime as dt
+    import uuid
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from attendance.models import CheckInWindow, ScannerDevice
+    from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory
+
+    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Asia/Jakarta")).date()
+    event = EventFactory(start_date=today, end_date=today + dt.timedelta(days=1))
+    for day in event.days:
+        CheckInWindow.objects.create(event=event, date=day, opens=dt.time(0, 0), closes=dt.time(23, 59, 59))
+    names = ["Dr. H. Ahmad Fauzi, M.Ag.", "Hj. Siti Rahmawati, S.E.", "Ir. Bambang Wibowo"]
+    regs = [RegistrationFactory(event=event, participant=ParticipantFactory(full_name=n)) for n in names]
+    token = uuid.uuid4().hex
+    # Seen just now: the page's first two API calls (roster and count, at once) then only read the
+    # device row; the "last seen" write of the first could lock the test's in-memory SQLite table
+    # against the other (SQLITE_LOCKED, which no busy timeout waits out).
+    ScannerDevice.objects.create(event=event, name="Pintu Utara", token_hash=ScannerDevice.hash_token(token),
+                                 token_prefix=token[:8], last_seen_at=timezone.now())
+    return event, regs, token

@@ -3,33 +3,14 @@
 Uses the ``browser`` fixture of tests/e2e/conftest.py (Debian's Chromium, never a downloaded one).
 """
 
-import datetime as dt
 import os
 import re
-import uuid
-import zoneinfo
 
 import pytest
-from django.utils import timezone
 
-from attendance.models import CheckIn, CheckInWindow, ScannerDevice
-from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory
+from attendance.models import CheckIn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-@pytest.fixture
-def desk():
-    """An event running today (all day, so the test does not depend on the clock) and a gate's device."""
-    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Asia/Jakarta")).date()
-    event = EventFactory(start_date=today, end_date=today + dt.timedelta(days=1))
-    for day in event.days:
-        CheckInWindow.objects.create(event=event, date=day, opens=dt.time(0, 0), closes=dt.time(23, 59, 59))
-    names = ["Dr. H. Ahmad Fauzi, M.Ag.", "Hj. Siti Rahmawati, S.E.", "Ir. Bambang Wibowo"]
-    regs = [RegistrationFactory(event=event, participant=ParticipantFactory(full_name=n)) for n in names]
-    token = uuid.uuid4().hex
-    ScannerDevice.objects.create(event=event, name="Pintu Utara", token_hash=ScannerDevice.hash_token(token),
-                                 token_prefix=token[:8])
-    return event, regs, token
 
 
 def wedge_scan(page, ticket):

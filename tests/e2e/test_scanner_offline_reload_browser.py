@@ -14,42 +14,20 @@ server in most runs, service workers blocked or not, which would muddle that rec
 Uses the ``browser`` fixture of tests/e2e/conftest.py (Debian's Chromium, never a downloaded one).
 """
 
-import datetime as dt
 import json
 import re
-import uuid
-import zoneinfo
 
 import pytest
 from django.core.signals import request_started
 from django.test import Client
-from django.utils import timezone
 
-from attendance.models import CheckIn, CheckInWindow, ScannerDevice
-from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory
+from attendance.models import CheckIn
+from tests.factories import EventFactory
 
 OFFLINE_READY = "Halaman pemindai tersimpan di perangkat ini: tetap bisa dibuka tanpa jaringan."
 ASSETS = ["/static/rakor/site.css", "/static/rakor/scanner/scanner.css", "/static/rakor/scanner/scanner.js",
           "/static/rakor/scanner/ticket.js", "/static/rakor/scanner/vendor/jsQR.js",
           "/static/rakor/scanner/vendor/noble-ed25519.js"]
-
-
-@pytest.fixture
-def desk():
-    """An event running today (all day, so the test does not depend on the clock) and a gate's device."""
-    today = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo("Asia/Jakarta")).date()
-    event = EventFactory(start_date=today, end_date=today + dt.timedelta(days=1))
-    for day in event.days:
-        CheckInWindow.objects.create(event=event, date=day, opens=dt.time(0, 0), closes=dt.time(23, 59, 59))
-    names = ["Dr. H. Ahmad Fauzi, M.Ag.", "Hj. Siti Rahmawati, S.E.", "Ir. Bambang Wibowo"]
-    regs = [RegistrationFactory(event=event, participant=ParticipantFactory(full_name=n)) for n in names]
-    token = uuid.uuid4().hex
-    # Seen just now: the page's first two API calls (roster and count, at once) then only read the
-    # device row; the "last seen" write of the first could lock the test's in-memory SQLite table
-    # against the other (SQLITE_LOCKED, which no busy timeout waits out).
-    ScannerDevice.objects.create(event=event, name="Pintu Utara", token_hash=ScannerDevice.hash_token(token),
-                                 token_prefix=token[:8], last_seen_at=timezone.now())
-    return event, regs, token
 
 
 def wedge_scan(page, ticket):
