@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +23,9 @@ from . import selectors, services
 from .documents import register_xlsx
 from .forms import EvidenceForm, ItemStatusForm
 from .views import signed_in
+
+
+REGISTER_PAGE_SIZE = 100
 
 
 def _may_see_register(user) -> bool:
@@ -61,7 +65,11 @@ def register(request, event):
         )
         response["Content-Disposition"] = f'attachment; filename="tindak-lanjut-{event.slug}.xlsx"'
         return response
-    rows = [{"item": it, "overdue": it.is_overdue(today)} for it in items]
+    # A page at a time (the counts above the table are over every matching follow-up; XLSX has them all).
+    page = Paginator(items, REGISTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"item": it, "overdue": it.is_overdue(today)} for it in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
     # Coordinators choose among the units that have follow-ups in their subtree; organisers too (shorter list).
     unit_ids = set(selectors.register_items(event, user).values_list("unit_id", flat=True))
     previous = services.previous_event(event) if is_organiser(user) else None
@@ -72,7 +80,7 @@ def register(request, event):
         "own_unit": coordinator_unit(user), "is_organiser": is_organiser(user),
         "previous": previous, "other_events": Event.objects.exclude(pk=event.pk).order_by("-start_date")
         if is_organiser(user) else [],
-        "query": request.GET.urlencode(),
+        "query": query.urlencode(), "page": page,
     })
 
 

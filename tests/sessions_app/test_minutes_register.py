@@ -156,3 +156,20 @@ def test_a_new_event_brings_in_the_open_follow_ups_of_the_previous_one(client, w
     assert whats(client.get(url)) == ["Bandung: laporan gratifikasi"]
     client.force_login(world["coord_jabar"])
     assert client.post(url + "bawa/", {"source": old_event.pk}).status_code == 403
+
+
+def test_the_register_shows_a_page_at_a_time_keeping_the_filter(client, world, monkeypatch):
+    from sessions_app.minutes import views_register
+
+    monkeypatch.setattr(views_register, "REGISTER_PAGE_SIZE", 2)
+    client.force_login(world["org"])
+    first = client.get(world["url"] + "?status=open")
+    assert whats(first) == ["Jabar: rencana aksi ZI", "Bandung: laporan gratifikasi"]
+    html = first.content.decode()
+    assert "Halaman 1 dari 2" in html
+    assert '<a href="?status=open&amp;page=2">Berikutnya ›</a>' in html
+    assert '<a href="?status=open&amp;format=xlsx">Unduh XLSX</a>' in html
+    second = client.get(world["url"] + "?status=open&page=2")
+    assert whats(second) == ["DKI: tindak lanjut temuan BPK"]
+    assert "<td>3</td>" in second.content.decode()  # numbered on from the first page
+    assert second.context["counts"] == {"total": 3, "open": 3, "done": 0, "overdue": 1}  # over every page
