@@ -368,7 +368,7 @@ def _font_objects(filename: str, used: dict[int, str], first: int) -> list[bytes
             b"/Ordering(UCS)/Supplement 0>>def\n/CMapName/Adobe-Identity-UCS def\n/CMapType 2 def\n"
             b"1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n" + b"".join(chunks)
             + b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
-    t0, cid, descriptor, program_ref, tounicode = first, first + 1, first + 2, first + 3, first + 4
+    cid, descriptor, program_ref, tounicode = first + 1, first + 2, first + 3, first + 4  # Type0 is `first`
     bbox = b" ".join(b"%d" % v for v in info["bbox"])
     return [
         b"<</Type/Font/Subtype/Type0/BaseFont/%s/Encoding/Identity-H/DescendantFonts[%d 0 R]/ToUnicode %d 0 R>>"

@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import os
 import socket
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from django.conf import settings

@@ -6,7 +6,6 @@ numbering anyone twice. Refuses to start while another run for the event is goin
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
