@@ -128,7 +128,7 @@ def checkin_perform(
             and connection.vendor == "postgresql" and not connection.in_atomic_block and _door_open(event, day, scanned_at)):
         checkin = _admit_in_one_statement(event=event, lookup=lookup, day=day, row=row)
         if checkin is not None:
-            transaction.on_commit(lambda: _broadcast(checkin))
+            _committed(checkin)
             return CheckInOutcome(result=Result.OK, checkin=checkin, registration=checkin.registration, first=checkin)
     # The nonce is not looked up first: a replay is rare, and the unique index on
     # CheckIn.nonce makes the insert below write nothing for it; the first row answers.
@@ -161,8 +161,7 @@ def checkin_perform(
         log.info("check-in refused: %s event=%s nonce=%s device=%s", result, event.slug, nonce, getattr(device, "pk", None))
     outcome = CheckInOutcome(result=result, checkin=checkin, registration=registration,
                              first=first if first is not None else (checkin if result == Result.OK else None))
-    if result == Result.OK or conflict:
-        transaction.on_commit(lambda: _broadcast(checkin))
+    _committed(checkin, broadcast=result == Result.OK or conflict)
     return outcome
 
 
@@ -292,7 +291,7 @@ def checkin_admit_online(*, event: Event, registration: Registration, session, n
         return None
     checkin = CheckIn(pk=inserted[0], **row)
     checkin._state.adding, checkin._state.db = False, connection.alias
-    transaction.on_commit(lambda: _broadcast(checkin))
+    _committed(checkin)
     return CheckInOutcome(result=Result.OK, checkin=checkin, registration=registration, first=checkin)
 
 
@@ -505,6 +504,25 @@ def _replay(nonce: uuid.UUID) -> CheckInOutcome | None:
         first = _first_entry(checkin.registration, checkin.day, checkin.session)
     return CheckInOutcome(result=checkin.result, checkin=checkin, registration=checkin.registration, first=first,
                           replayed=True)
+
+
+def _committed(checkin: CheckIn, *, broadcast: bool = True) -> None:
+    """What follows a recorded check-in once it is committed: the dashboard push and, where no beat
+    worker seals every few seconds (the embedded setting, ``ATTENDANCE_SEAL_INLINE``), sealing it
+    into the event's hash chain at once."""
+    if broadcast:
+        transaction.on_commit(lambda: _broadcast(checkin))
+    if getattr(settings, "ATTENDANCE_SEAL_INLINE", False):
+        transaction.on_commit(lambda: _seal_now(checkin.event_id))
+
+
+def _seal_now(event_id: int) -> None:
+    from .chain import seal_event
+
+    try:
+        seal_event(event_id)
+    except Exception:  # the check-in stands; `seal_attendance` or the next check-in seals it
+        log.exception("check-in: sealing event %s failed", event_id)
 
 
 def _broadcast(checkin: CheckIn) -> None:

@@ -201,6 +201,9 @@ CONSENT_VERSION = "2022-11-01"
 # Keys the attendance chain (attendance/chain.py); SECRET_KEY when empty. Set it (and keep it) in
 # production so that rotating SECRET_KEY does not make every sealed chain fail verification.
 ATTENDANCE_CHAIN_KEY = env.str("ATTENDANCE_CHAIN_KEY", default="")
+# Seal each check-in into the chain as it is committed. Default: only where tasks run in-process (no
+# Redis, so no beat worker sealing every 5 s), so the embedded demo's check-ins are tamper-evident too.
+ATTENDANCE_SEAL_INLINE = env.bool("ATTENDANCE_SEAL_INLINE", default=CELERY_TASK_ALWAYS_EAGER)
 SESSIONS_END_GRACE_MINUTES = env.int("SESSIONS_END_GRACE_MINUTES", default=5)  # a live session may overrun its end
 
 # Certificates (issue 6): the organiser's PKCS#12 signing certificate; without one, a self-signed

@@ -266,3 +266,28 @@ def test_database_refuses_updates_and_deletes(event, sql):
             cursor.execute(sql, [row.pk])
 
     assert verify_event(event).ok
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["embedded", "with-beat"])
+def test_without_a_beat_worker_each_checkin_is_sealed_when_it_commits(event, settings, inline,
+                                                                      django_capture_on_commit_callbacks):
+    settings.ATTENDANCE_SEAL_INLINE = inline
+    with django_capture_on_commit_callbacks(execute=True):
+        scans(event, 2)
+    reg = RegistrationFactory(event=event)
+    with django_capture_on_commit_callbacks(execute=True):  # a refused scan is a fact to seal as well
+        checkin_perform(event=event, ticket=reg.ticket, nonce=uuid.uuid4(), scanned_at=at(event, 0, 8, 30))
+        refused = checkin_perform(event=event, ticket=reg.ticket, nonce=uuid.uuid4(),
+                                  scanned_at=at(event, 0, 8, 31))
+    assert refused.result == "already_checked_in"
+
+    ok, output = verify("rakorwas-uji")
+
+    assert ok
+    if inline:
+        head = CheckInSeal.objects.filter(event=event).order_by("-chain_seq").first()
+        assert output.splitlines() == [
+            f"rakorwas-uji: rantai utuh, 4 baris presensi tersegel; ujung rantai #4 {head.chain_hash}"]
+    else:
+        assert CheckInSeal.objects.filter(event=event).count() == 0
+        assert "4 baris presensi belum disegel (tidak diperiksa)." in output
