@@ -7,3 +7,4 @@ DEBUG = False
 # The database settings are the project's own (psycopg pool on PostgreSQL): what production runs.
 # A benchmark that hides its errors measures nothing: print every 5xx traceback.
 LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "django.request": {"handlers": ["console"], "level": "ERROR"}}}  # noqa: F405
+ATTENDANCE_SEAL_INLINE = False  # as in production: the beat worker seals, not the request
