@@ -11,7 +11,7 @@ PARTICIPANTS ?= 300
 # Two or more test workers (pytest-xdist), each with its own databases; PYTEST_ARGS= runs them serially.
 PYTEST_ARGS ?= --numprocesses=auto --maxprocesses=4
 
-.PHONY: run test setup migrate seed serve pytest worker messages clean
+.PHONY: run test setup migrate seed serve pytest worker messages clean rehearsal deploy-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ pytest:
 
 worker: setup
 	$(VENV)/bin/celery -A rakor worker -l info
+
+# Rakor on several machines, played on this one (deploy/README.md): two app nodes behind nginx,
+# PgBouncer, Redis, S3 (moto), worker and beat. Needs Debian's nginx, pgbouncer and redis-server, and
+# PostgreSQL on 127.0.0.1:5432; exits non-zero on any failed check.
+rehearsal: setup
+	$(PY) deploy/rehearsal/rehearse.py
+
+# The shipped deploy/ files are valid: systemd-analyze verify, nginx -t, compose, env.example.
+deploy-check: setup
+	$(PY) deploy/check_deploy.py
 
 messages: setup
 	$(PY) manage.py makemessages -l en -l id --ignore=.venv --ignore=tests --ignore=bench

@@ -21,18 +21,22 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _, gettext_lazy, ngettext
 
-from rakor.admin import AuditedInlinesMixin, OrganiserAdmin, OrganiserInline
+from rakor import tabular
+from rakor.admin import AuditedInlinesMixin, OrganiserAdmin, OrganiserInline, ReadOnlyInline
+from rakor.admin import EventAdmin as RakorEventAdmin
 from rakor.audit import AuditedAdminMixin, audit_record, snapshot
 from rakor.models import Event, Unit
+from rakor.uploads import upload_limit
 
 from . import exporting
+from .forms import PUBLIC_TASK_NOTICE
 from .importing import ImportFileError, import_participants, import_send_links, import_template_xlsx
-from .models import DataRequest, Participant, Registration, RegistrationDay, UnitQuota
+from .models import DataRequest, MeetingReport, MeetingReportRow, Participant, Registration, RegistrationDay, UnitQuota
 from .selectors import quota_usage
-from .services import ParticipantData, participant_anonymise, registration_set_status
+from .services import ParticipantData, participant_erase, registration_set_status
 
 Mode = RegistrationDay.Mode
 
@@ -149,6 +153,13 @@ class ImportForm(forms.Form):
     event = forms.ModelChoiceField(label=gettext_lazy("Acara"), queryset=Event.objects.all())
     file = forms.FileField(label=gettext_lazy("Berkas .xlsx atau .csv"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Paling besar %(size)s dan %(rows)s baris data; pecah berkas yang lebih besar menjadi beberapa berkas.") % {
+            "size": tabular.human_size(settings.IMPORT_MAX_BYTES),
+            "rows": formats.number_format(settings.IMPORT_MAX_ROWS, force_grouping=True)}
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
@@ -180,12 +191,12 @@ class RegistrationAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
                "send_portal_links"]
     inlines = [DayInline]
     fields = ("event", "participant", "role", "status", "status_reason", "status_changed_at", "status_changed_by",
-              "channel", "registered_by", "created_at", "consent_at", "consent_version", "public_id",
-              "ticket_revoked_at")
+              "channel", "registered_by", "created_at", "lawful_basis", "lawful_basis_at", "lawful_basis_notice",
+              "consent_at", "consent_version", "public_id", "ticket_revoked_at")
     # Status only changes through the actions and the buttons above the form (registration_set_status).
     readonly_fields = ("event", "participant", "status", "status_reason", "status_changed_at", "status_changed_by",
-                       "channel", "registered_by", "created_at", "consent_at", "consent_version", "public_id",
-                       "ticket_revoked_at")
+                       "channel", "registered_by", "created_at", "lawful_basis", "lawful_basis_at",
+                       "lawful_basis_notice", "consent_at", "consent_version", "public_id", "ticket_revoked_at")
     change_list_template = "admin/attendance/registration/change_list.html"
     change_form_template = "admin/attendance/registration/change_form.html"
     organiser_can_delete = False
@@ -361,10 +372,13 @@ class RegistrationAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
         response["Content-Disposition"] = f'attachment; filename="templat-impor-{event.slug}.xlsx"'
         return response
 
+    @upload_limit("IMPORT_MAX_BYTES")
     def import_view(self, request):
         """Upload → dry-run report → confirm → apply. The file waits in storage between the two steps."""
         self._require_organiser(request)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Impor peserta")}
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Impor peserta"),
+                   "public_task_notice": PUBLIC_TASK_NOTICE,
+                   "public_task_notice_version": settings.PUBLIC_TASK_NOTICE_VERSION}
         pending = request.session.get(IMPORT_SESSION_KEY, {})
         if request.method == "POST" and "token" in request.POST:
             token = request.POST["token"]
@@ -378,10 +392,22 @@ class RegistrationAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
                 request.session.modified = True
                 messages.info(request, _("Impor dibatalkan; tidak ada yang disimpan."))
                 return HttpResponseRedirect(request.path)
+            header_row = entry.get("header_row")
+            if "recheck" in request.POST:  # the organiser picked another header row: dry run again
+                try:
+                    header_row = int(request.POST.get("header_row") or 0) or None
+                except ValueError:
+                    header_row = None
+                return self._import_dry_run(request, context, pending, token, entry, event, header_row)
+            if entry.get("warnings") and not request.POST.get("accept_columns"):
+                context["column_error"] = _("Baca peringatan kolom di bawah lalu centang persetujuannya, atau perbaiki "
+                                            "berkasnya dan unggah lagi.")
+                return self._import_dry_run(request, context, pending, token, entry, event, header_row)
             try:
                 with default_storage.open(entry["path"], "rb") as fh:
                     report = import_participants(event=event, source=fh, filename=entry["name"], dry_run=False,
-                                                 by=request.user)
+                                                 by=request.user, header_row=header_row,
+                                                 accept_column_warnings=bool(request.POST.get("accept_columns")))
             except ImportFileError as exc:
                 context.update(form=ImportForm(initial={"event": event}), file_error=exc.message)
                 return TemplateResponse(request, "admin/attendance/registration/import.html", context)
@@ -397,19 +423,33 @@ class RegistrationAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
             ext = os.path.splitext(upload.name)[1].lower()
             token = uuid.uuid4().hex
             stored = default_storage.save(f"imports/{token}{ext}", upload)
-            try:
-                with default_storage.open(stored, "rb") as fh:
-                    report = import_participants(event=event, source=fh, filename=upload.name, dry_run=True)
-            except ImportFileError as exc:
-                default_storage.delete(stored)
-                context.update(form=form, file_error=exc.message)
-                return TemplateResponse(request, "admin/attendance/registration/import.html", context)
-            pending[token] = {"path": stored, "name": upload.name, "event": event.pk}
-            request.session[IMPORT_SESSION_KEY] = pending
-            context.update(report=report, issues=report.issues[:REPORT_LIMIT], token=token, event=event,
-                           more=max(len(report.issues) - REPORT_LIMIT, 0))
-            return TemplateResponse(request, "admin/attendance/registration/import.html", context)
+            entry = {"path": stored, "name": upload.name, "event": event.pk}
+            return self._import_dry_run(request, context, pending, token, entry, event, None, form=form)
         context.update(form=form, events=Event.objects.all()[:20])
+        return TemplateResponse(request, "admin/attendance/registration/import.html", context)
+
+
+    def _import_dry_run(self, request, context, pending, token, entry, event, header_row, form=None):
+        """Check the stored file (with the header row the organiser picked, if any) and show the report."""
+        try:
+            with default_storage.open(entry["path"], "rb") as fh:
+                report = import_participants(event=event, source=fh, filename=entry["name"], dry_run=True,
+                                             header_row=header_row)
+        except ImportFileError as exc:
+            if form is None:  # a re-check with another header row: keep the file, let them pick again
+                context.update(file_error=exc.message, token=token, event=event, recheck_failed=True,
+                               header_choices=entry.get("choices", []), header_row=header_row)
+                return TemplateResponse(request, "admin/attendance/registration/import.html", context)
+            default_storage.delete(entry["path"])
+            context.update(form=form, file_error=exc.message)
+            return TemplateResponse(request, "admin/attendance/registration/import.html", context)
+        entry.update(header_row=header_row, warnings=bool(report.column_warnings), choices=report.header_choices)
+        pending[token] = entry
+        request.session[IMPORT_SESSION_KEY] = pending
+        request.session.modified = True
+        context.update(report=report, issues=report.issues[:REPORT_LIMIT], token=token, event=event,
+                       more=max(len(report.issues) - REPORT_LIMIT, 0), header_choices=report.header_choices,
+                       header_row=report.header_row)
         return TemplateResponse(request, "admin/attendance/registration/import.html", context)
 
 
@@ -438,6 +478,9 @@ class UnitQuotaAdmin(AuditedAdminMixin, OrganiserAdmin):
     list_select_related = ("unit", "event")
     autocomplete_fields = ("unit",)
 
+    class Media:
+        css = {"all": ["rakor/admin.css"]}  # .rakor-over-quota: no style= attributes under the CSP
+
     def changelist_view(self, request, extra_context=None):
         _usage.cache = {}  # per request: quota_usage once per event shown
         return super().changelist_view(request, extra_context)
@@ -453,8 +496,8 @@ class UnitQuotaAdmin(AuditedAdminMixin, OrganiserAdmin):
         if use is None:
             return "-"
         return format_html_join(
-            " · ", '<span style="{}">{} {}/{}</span>',
-            (("color:#b00;font-weight:bold" if n >= use.seats else "", formats.date_format(d, "j/n"), n, use.seats)
+            " · ", '<span class="{}">{} {}/{}</span>',
+            (("rakor-over-quota" if n >= use.seats else "", formats.date_format(d, "j/n"), n, use.seats)
              for d, n in use.used_per_day.items()))
 
 
@@ -479,7 +522,7 @@ class DataRequestAdmin(AuditedAdminMixin, OrganiserAdmin):
     def anonymise_selected(self, request, queryset):
         done = 0
         for data_request in queryset.filter(status=DataRequest.Status.OPEN).select_related("participant"):
-            participant_anonymise(participant=data_request.participant, by=request.user, note=data_request.note)
+            participant_erase(participant=data_request.participant, by=request.user, note=data_request.note)
             done += 1
         self.message_user(request, ngettext(
             "Data pribadi %(n)d peserta dihapus; catatan kehadiran tetap disimpan.",
@@ -509,3 +552,63 @@ class DataRequestAdmin(AuditedAdminMixin, OrganiserAdmin):
                 n += 1
         self.message_user(request, ngettext("%(n)d permintaan ditandai ditolak.", "%(n)d permintaan ditandai ditolak.", n)
                           % {"n": n}, messages.SUCCESS)
+
+
+# ---------------------------------------------------------------- meeting-platform reports (online attendance)
+
+
+class MeetingReportRowInline(ReadOnlyInline):
+    model = MeetingReportRow
+    fields = ("line", "name", "email", "joined_at", "left_at", "minutes", "registration", "status", "problem")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(MeetingReport)
+class MeetingReportAdmin(OrganiserAdmin):
+    """Read-only: reports come in through the import (attendance.views.online), never typed here."""
+
+    list_display = ("session", "filename", "rows_total", "uploaded_by", "uploaded_at")
+    list_filter = ("session__event",)
+    list_select_related = ("session", "uploaded_by")
+    search_fields = ("filename", "session__title")
+    readonly_fields = ("session", "uploaded_by", "uploaded_at", "filename", "rows_total")
+    fields = readonly_fields
+    inlines = [MeetingReportRowInline]
+    organiser_can_delete = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------- the event, with its seat quotas
+
+
+# rakor's EventAdmin, with the quota usage of every unit (attendance's data) under its fields.
+admin.site.unregister(Event)
+
+
+@admin.register(Event)
+class EventAdmin(RakorEventAdmin):
+    readonly_fields = (*RakorEventAdmin.readonly_fields, "quota_usage_table")
+    fieldsets = (*RakorEventAdmin.fieldsets, (gettext_lazy("Pemakaian kuota luring"), {"fields": ("quota_usage_table",)}))
+
+    @admin.display(description=gettext_lazy("kuota per unit dan hari"))
+    def quota_usage_table(self, event: Event):
+        if not event.pk:
+            return "-"
+        uses = quota_usage(event)
+        if not uses:
+            return _("Belum ada kuota unit untuk acara ini (tambah di menu Kuota unit).")
+        head = format_html_join("", "<th>{}</th>", ((formats.date_format(d, "D j M"),) for d in event.days))
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td>{}</tr>",
+            ((use.unit.name, use.seats,
+              format_html_join("", "<td>{}</td>", ((use.used_per_day.get(d, 0),) for d in event.days)))
+             for use in uses),
+        )
+        return format_html('<table><thead><tr><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+                           _("Unit"), _("Kursi"), head, body)

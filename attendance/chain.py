@@ -60,7 +60,7 @@ _LOCK_CLASS = 0x7261_6B6F  # "rako": the advisory-lock namespace of the chain (P
 
 
 def _key() -> bytes:
-    secret = getattr(settings, "ATTENDANCE_CHAIN_KEY", "") or settings.SECRET_KEY
+    secret = settings.ATTENDANCE_CHAIN_KEY or settings.SECRET_KEY
     return hashlib.sha256(f"{CHAIN_VERSION}:{secret}".encode()).digest()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -18,12 +17,14 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from rakor.broadcast import group_send_batched
+from rakor.localcache import NodeLocalCache
 from rakor.models import Event
 from rakor.signing import TicketFormatError, parse_ticket, verify_ticket
 
-from rakor.models import Unit
-
-from .models import CheckIn, CheckInWindow, Participant, Registration, RegistrationDay
+from . import checkin_sql
+from .checkin_sql import registration_by_portal_secret  # noqa: F401  (the online join's lookup, re-exported)
+from .models import CheckIn, CheckInWindow, Registration, RegistrationDay
+from .selectors import checkin_payload
 
 log = logging.getLogger("rakor.checkin")
 
@@ -48,35 +49,65 @@ class CheckInOutcome:
         return self.result == Result.OK
 
 
-_window_cache: dict[tuple[int, dt.date], tuple[float, tuple[dt.time, dt.time]]] = {}
 WINDOW_CACHE_SECONDS = 60
+_window_cache = NodeLocalCache("checkin-windows", ttl=WINDOW_CACHE_SECONDS)
 
 
 def checkin_window(event: Event, day: dt.date) -> tuple[dt.time, dt.time]:
     """The door hours of a day: its CheckInWindow, else the default.
 
     Cached per process for a minute (windows change a few times per event and a scan
-    should not pay a query for them); saving or deleting a window clears this cache.
+    should not pay a query for them); saving or deleting a window invalidates the cache
+    on every app node once it commits (rakor.localcache).
     """
-    key = (event.pk, day)
-    cached = _window_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    window = CheckInWindow.objects.filter(event=event, date=day).first()
-    hours = (window.opens, window.closes) if window else getattr(settings, "CHECKIN_DEFAULT_WINDOW", DEFAULT_WINDOW)
-    _window_cache[key] = (time.monotonic() + WINDOW_CACHE_SECONDS, hours)
-    return hours
+    def load() -> tuple[dt.time, dt.time]:
+        window = CheckInWindow.objects.filter(event=event, date=day).first()
+        return (window.opens, window.closes) if window else getattr(settings, "CHECKIN_DEFAULT_WINDOW", DEFAULT_WINDOW)
+
+    return _window_cache.get_or_load((event.pk, day), load)
 
 
 @receiver([post_save, post_delete], sender=CheckInWindow)
 def _forget_windows(**kwargs):
-    _window_cache.clear()
+    _window_cache.invalidate_on_commit()
 
 
 def _first_entry(registration: Registration, day: dt.date | None, session) -> CheckIn | None:
     qs = CheckIn.objects.filter(registration=registration, kind=CheckIn.Kind.ENTRY, result=Result.OK)
     qs = qs.filter(session=session) if session is not None else qs.filter(day=day, session__isnull=True)
     return qs.select_related("device").order_by("scanned_at", "pk").first()
+
+
+TIME_REFUSALS = (Result.STALE, Result.DEVICE_EXPIRED)
+
+
+def scan_time(*, event: Event, received_at: dt.datetime, scanned_at: dt.datetime | None = None,
+              device_scanned_at: dt.datetime | None = None, offline: bool = False,
+              device=None) -> tuple[dt.datetime, str | None]:
+    """When a scan happened, by the server's clock, and the refusal its time or device earns (or None).
+
+    The rule of issue 19 ("the server decides time"), in one place:
+    - ``scanned_at`` is a time the server itself vouches for (an online join, a meeting report's
+      line, a test); without it, the time of receipt. Nothing a client sends is ever passed as it.
+    - ``device_scanned_at`` is the scanner's own clock, as the scanner sent it. It counts only for a
+      scan queued offline (``offline``), sent at most ``event.offline_hours`` after it was made
+      (Event.offline_scan_hours, else CHECKIN_OFFLINE_MAX_HOURS) and dated at most
+      CHECKIN_CLOCK_SKEW_SECONDS ahead of the server (then the time of receipt is used); else
+      ``stale_scan``. A live scan's own time is ignored: the server's clock decides its day.
+    - A scanner device past its event's end plus SCANNER_DEVICE_GRACE_HOURS: ``device_expired``.
+    For a refusal, the time returned is what the scanner claimed (kept for the auditors) or else
+    the time of receipt; the refused row's day is the day of receipt.
+    """
+    claimed = device_scanned_at if offline else None
+    if device is not None and device.is_expired(received_at):
+        return claimed or received_at, Result.DEVICE_EXPIRED
+    if claimed is None:
+        return scanned_at or received_at, None
+    if claimed > received_at + dt.timedelta(seconds=settings.CHECKIN_CLOCK_SKEW_SECONDS):
+        return claimed, Result.STALE
+    if claimed < received_at - dt.timedelta(hours=event.offline_hours):
+        return claimed, Result.STALE
+    return min(claimed, received_at), None
 
 
 def checkin_perform(
@@ -88,6 +119,7 @@ def checkin_perform(
     kind: str = CheckIn.Kind.ENTRY,
     session=None,
     scanned_at: dt.datetime | None = None,
+    device_scanned_at: dt.datetime | None = None,
     method: str = CheckIn.Method.CAMERA,
     device=None,
     operator=None,
@@ -103,12 +135,19 @@ def checkin_perform(
     - An offline scan that a gate admitted after another gate already had is kept
       with ``conflict=True`` and answered ``already_checked_in``: nothing lost, nothing
       counted twice.
+    - The server's clock decides the scan's time and day (``scan_time``): a scanner's own
+      time (``device_scanned_at``, what an API body's ``scanned_at`` is) counts only for an
+      offline-queued scan within the event's window; ``scanned_at`` is for times the server
+      vouches for. An expired device's scans are refused ``device_expired``, stale ones
+      ``stale_scan``; both recorded (with the registration, when the ticket is real).
     ``registration`` (instead of ``ticket``) is for manual search at the desk and
     online joins, where the person is already identified.
     """
     nonce = uuid.UUID(str(nonce))
-    scanned_at = scanned_at or timezone.now()
-    day = timezone.localtime(scanned_at, event.tz).date()
+    received_at = timezone.now()
+    scanned_at, time_refusal = scan_time(event=event, received_at=received_at, scanned_at=scanned_at,
+                                         device_scanned_at=device_scanned_at, offline=offline, device=device)
+    day = timezone.localtime(scanned_at if time_refusal is None else received_at, event.tz).date()
     operator = operator if operator is not None and getattr(operator, "is_authenticated", False) else None
     refusal = None
     if registration is not None:
@@ -117,16 +156,18 @@ def checkin_perform(
         lookup = {"pk": registration.pk}
     else:
         refusal, lookup, registration = _check_signature(event, ticket)
+    if time_refusal is not None and (refusal is None or time_refusal == Result.DEVICE_EXPIRED):
+        refusal = time_refusal
     row = {
         "event": event, "registration": None, "ticket_text": (ticket or "")[:200], "kind": kind,
         "day": day if session is None else session.day, "session": session, "method": method,
-        "device": device, "operator": operator, "gate": device.name if device is not None else "",
-        "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": nonce, "offline": offline,
+        "device": device, "operator": operator, "gate": _gate(device, operator),
+        "scanned_at": scanned_at, "received_at": received_at, "nonce": nonce, "offline": offline,
         "result": Result.OK, "conflict": False,
     }
     if (refusal is None and lookup.get("public_id") and kind == CheckIn.Kind.ENTRY and session is None
             and connection.vendor == "postgresql" and not connection.in_atomic_block and _door_open(event, day, scanned_at)):
-        checkin = _admit_in_one_statement(event=event, lookup=lookup, day=day, row=row)
+        checkin = checkin_sql.admit_door_entry(event=event, public_id=lookup["public_id"], day=day, row=row)
         if checkin is not None:
             _committed(checkin)
             return CheckInOutcome(result=Result.OK, checkin=checkin, registration=checkin.registration, first=checkin)
@@ -134,22 +175,23 @@ def checkin_perform(
     # CheckIn.nonce makes the insert below write nothing for it; the first row answers.
     try:
         with transaction.atomic():
-            if refusal is None:
-                registration = _lock(lookup, day)
-                if registration is None:
+            if lookup is not None and (refusal is None or refusal in TIME_REFUSALS):
+                # A scan refused for its time still names whose ticket it was: auditors ask.
+                registration = checkin_sql.lock_registration(lookup, day)
+                if registration is None and refusal is None:
                     refusal = Result.INVALID
             result, first, conflict = refusal, None, False
             if result is None:
                 result, first, conflict = _decide(event, registration, kind, day, session, scanned_at, offline, method)
             row = {**row, "registration": registration, "result": result, "conflict": conflict}
-            checkin = _insert(row)
+            checkin = checkin_sql.insert_checkin(row)
             if checkin is None and result == Result.OK and kind == CheckIn.Kind.ENTRY:
                 # Most scans are a first entry, so it is tried first; the partial unique
                 # index (one accepted entry per day/session) says when it is not.
                 first = _first_entry(registration, day, session)
                 if first is not None:
                     result, conflict = Result.ALREADY, offline
-                    checkin = _insert({**row, "result": result, "conflict": conflict})
+                    checkin = checkin_sql.insert_checkin({**row, "result": result, "conflict": conflict})
             if checkin is None:
                 raise _NonceUsed
     except (_NonceUsed, IntegrityError):
@@ -165,83 +207,14 @@ def checkin_perform(
     return outcome
 
 
-_admit_sql: dict[str, str] = {}
-
-
-def _admit_in_one_statement(*, event: Event, lookup: dict, day: dt.date, row: dict) -> CheckIn | None:
-    """The common case, a first entry at the door, in one round trip (PostgreSQL, autocommit).
-
-    One statement locks the registration row, inserts the accepted entry only if the
-    registration is approved, not revoked and in person that day, and returns the row
-    for the answer. The partial unique index still refuses a second entry for the day
-    (ON CONFLICT DO NOTHING), and the nonce index a replay. Returns None whenever
-    the entry was not inserted: the caller then decides and records in the usual way.
-    The door's hours and the event day were checked by the caller.
-    """
-    fields = _ROW_FIELDS
-    sql = _admit_sql.get("ticket")
-    if sql is None:
-        qn = connection.ops.quote_name
-        r, p, u, d = (qn(m._meta.db_table) for m in (Registration, Participant, Unit, RegistrationDay))
-        values = ", ".join("r.id" if f.attname == "registration_id" else "%s" for f in fields)
-        sql = _admit_sql["ticket"] = (
-            "WITH r AS (SELECT r.id, r.event_id, r.participant_id, r.public_id, r.role, r.status, "
-            "r.ticket_revoked_at, p.full_name, p.position, p.unit_id, u.name, u.province, "
-            f"(SELECT d.mode FROM {d} d WHERE d.registration_id = r.id AND d.date = %s) AS mode "
-            f"FROM {r} r JOIN {p} p ON p.id = r.participant_id JOIN {u} u ON u.id = p.unit_id "
-            "WHERE r.event_id = %s AND r.public_id = %s FOR UPDATE OF r), "
-            f"ins AS (INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"SELECT {values} FROM r WHERE r.status = %s AND r.ticket_revoked_at IS NULL AND r.mode = %s "
-            f"ON CONFLICT DO NOTHING RETURNING {qn(CheckIn._meta.pk.column)}) "
-            "SELECT r.*, (SELECT id FROM ins) FROM r"
-        )
-    params = [connection.ops.adapt_datefield_value(day), event.pk, lookup["public_id"]]
-    params += [f.get_db_prep_save(getattr(row[f.name], "pk", None) if f.name in _FK_NAMES else row[f.name], connection)
-               for f in fields if f.attname != "registration_id"]
-    params += [Registration.Status.APPROVED, RegistrationDay.Mode.IN_PERSON]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-    if found is None or found[13] is None:
-        return None
-    registration = _registration_from_row(found)
-    registration.event = event
-    checkin = CheckIn(pk=found[13], **{**row, "registration": registration})
-    checkin._state.adding, checkin._state.db = False, connection.alias
-    return checkin
-
-
-def _fetchone_prepared(sql: str, params: list):
-    """Run one hand-written statement, return its first row; on PostgreSQL as a prepared statement.
-
-    Django's psycopg cursors bind parameters on the client, so PostgreSQL parses and
-    plans every statement anew: for the join's lookup (a four-table join) and its write
-    (two data-modifying CTEs) planning cost more CPU than running them. Here a
-    server-side binding cursor prepares the statement once per pooled connection.
-    Django leaves psycopg's prepared statements off (``prepare_threshold`` None, for
-    external poolers such as PgBouncer in transaction mode), so they are used only with
-    psycopg's own pool (the project's default, DB_POOL) and switched on just for this
-    statement; Django's own cursors never prepare. Database errors are Django's.
-    """
-    if connection.vendor != "postgresql" or getattr(connection, "pool", None) is None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    import psycopg
-
-    connection.ensure_connection()
-    raw = connection.connection
-    threshold = raw.prepare_threshold
-    raw.prepare_threshold = 1 << 30  # only a statement that asks (prepare=True) is prepared
-    try:
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
-    finally:
-        raw.prepare_threshold = threshold
-
-
-_online_sql: dict[str, str] = {}
+def _gate(device, operator) -> str:
+    """Where a scan was made, as the desk and the dashboard show it: the device's name, else (a signed-in
+    operator's own browser) the operator's name, never a blank "—" (issue 12, item 5)."""
+    if device is not None:
+        return device.name
+    if operator is not None:
+        return (operator.get_full_name() or operator.get_username())[:80]
+    return ""
 
 
 def checkin_admit_online(*, event: Event, registration: Registration, session, nonce: uuid.UUID | str,
@@ -251,7 +224,7 @@ def checkin_admit_online(*, event: Event, registration: Registration, session, n
 
     For a registration the caller has just read (``registration_by_portal_secret``: its
     status, revocation and mode that day) and a session it has checked the join rules
-    for. The decision is _decide()'s, the same as checkin_perform's; no row lock is
+    for. The decision is ``admission``, the same as checkin_perform's; no row lock is
     needed: the partial unique index ``one_entry_per_session`` keeps one accepted entry
     per registration and session (ON CONFLICT DO NOTHING), the nonce index a replay.
     ``then`` is ``(name, sql, params)``: one more data-modifying CTE in the same
@@ -264,8 +237,8 @@ def checkin_admit_online(*, event: Event, registration: Registration, session, n
     if connection.vendor != "postgresql" or connection.in_atomic_block or registration.event_id != event.pk:
         return None
     day = timezone.localtime(scanned_at, event.tz).date()
-    result, _first, _conflict = _decide(event, registration, CheckIn.Kind.ENTRY, day, session, scanned_at, False, method)
-    if result != Result.OK:
+    if admission(event=event, registration=registration, kind=CheckIn.Kind.ENTRY, day=day, session=session,
+                 scanned_at=scanned_at, method=method) != Result.OK:
         return None
     row = {
         "event": event, "registration": registration, "ticket_text": (ticket or "")[:200], "kind": CheckIn.Kind.ENTRY,
@@ -273,26 +246,44 @@ def checkin_admit_online(*, event: Event, registration: Registration, session, n
         "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": uuid.UUID(str(nonce)), "offline": False,
         "result": Result.OK, "conflict": False,
     }
-    name, then_sql, then_params = then or ("", "", [])
-    sql = _online_sql.get(then_sql)
-    if sql is None:
-        qn = connection.ops.quote_name
-        sql = _online_sql[then_sql] = (
-            f"WITH ins AS (INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in _ROW_FIELDS)}) "
-            f"VALUES ({', '.join(['%s'] * len(_ROW_FIELDS))}) ON CONFLICT DO NOTHING "
-            "RETURNING id, registration_id, session_id, scanned_at)"
-            + (f", {name} AS ({then_sql})" if name else "")
-            + " SELECT id FROM ins"
-        )
-    params = [f.get_db_prep_save(getattr(row[f.name], "pk", None) if f.name in _FK_NAMES else row[f.name], connection)
-              for f in _ROW_FIELDS]
-    inserted = _fetchone_prepared(sql, params + list(then_params))
-    if inserted is None:
+    checkin = checkin_sql.insert_online_entry(row, then)
+    if checkin is None:
         return None
-    checkin = CheckIn(pk=inserted[0], **row)
-    checkin._state.adding, checkin._state.db = False, connection.alias
     _committed(checkin)
     return CheckInOutcome(result=Result.OK, checkin=checkin, registration=registration, first=checkin)
+
+
+def checkin_join_online(*, event: Event, registration: Registration, session, scanned_at: dt.datetime, ticket: str,
+                        then: tuple[str, str, list] | None = None) -> CheckInOutcome | None:
+    """A personal join link's tap, first or repeat, in autocommit on PostgreSQL; None when checkin_perform must decide.
+
+    A first tap is ``checkin_admit_online`` (one statement). When its insert wrote nothing
+    although ``admission`` admits, the partial unique index ``one_entry_per_session`` refused
+    it (the nonce is fresh): an accepted entry of this session exists, and the repeat tap is
+    recorded as checkin_perform records it (an ``already_checked_in`` row, the audit of every
+    decision) with one more INSERT: no transaction, no row lock, no look-up of the first entry
+    (the join redirects; it does not show it). Same preconditions as checkin_admit_online.
+    """
+    outcome = checkin_admit_online(event=event, registration=registration, session=session, nonce=uuid.uuid4(),
+                                   scanned_at=scanned_at, ticket=ticket, then=then)
+    if outcome is not None or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return outcome
+    day = timezone.localtime(scanned_at, event.tz).date()
+    if registration.event_id != event.pk or admission(
+            event=event, registration=registration, kind=CheckIn.Kind.ENTRY, day=day, session=session,
+            scanned_at=scanned_at, method=CheckIn.Method.ONLINE) != Result.OK:
+        return None
+    row = {
+        "event": event, "registration": registration, "ticket_text": (ticket or "")[:200], "kind": CheckIn.Kind.ENTRY,
+        "day": session.day, "session": session, "method": CheckIn.Method.ONLINE, "device": None, "operator": None,
+        "gate": "", "scanned_at": scanned_at, "received_at": timezone.now(), "nonce": uuid.uuid4(), "offline": False,
+        "result": Result.ALREADY, "conflict": False,
+    }
+    checkin = checkin_sql.insert_checkin(row)
+    if checkin is None:
+        return None
+    _committed(checkin, broadcast=False)
+    return CheckInOutcome(result=Result.ALREADY, checkin=checkin, registration=registration)
 
 
 def _door_open(event: Event, day: dt.date, scanned_at: dt.datetime) -> bool:
@@ -304,45 +295,6 @@ def _door_open(event: Event, day: dt.date, scanned_at: dt.datetime) -> bool:
 
 class _NonceUsed(Exception):
     """The insert wrote nothing because this nonce is already recorded."""
-
-
-_insert_sql: dict[str, str] = {}
-
-
-def _insert(row: dict) -> CheckIn | None:
-    """Record a scan: ``INSERT … ON CONFLICT DO NOTHING RETURNING id``; None when a unique index refused it.
-
-    Hand-written because this is the hottest statement of the system (the check-in
-    benchmark in docs/benchmarks.md): no savepoint, no IntegrityError round trip, no
-    ORM compilation per scan. Values are prepared by the model's own fields, so the
-    SQL is right on SQLite and PostgreSQL alike.
-    """
-    fields = _ROW_FIELDS
-    sql = _insert_sql.get(connection.vendor)
-    if sql is None:
-        qn = connection.ops.quote_name
-        sql = _insert_sql[connection.vendor] = (
-            f"INSERT INTO {qn(CheckIn._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
-            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING RETURNING {qn(CheckIn._meta.pk.column)}"
-        )
-    params = [f.get_db_prep_save(f.to_python(row[f.name]) if f.name not in _FK_NAMES else getattr(row[f.name], "pk", None),
-                                 connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = cursor.fetchone()
-    if inserted is None:
-        return None
-    checkin = CheckIn(pk=inserted[0], **row)
-    checkin._state.adding, checkin._state.db = False, connection.alias
-    return checkin
-
-
-# The columns a check-in writes, named: the hand-written INSERTs list exactly these, so columns
-# filled later by other jobs (the tamper-evident chain's chain_seq/chain_hash) keep their defaults.
-_ROW_FIELDS = [CheckIn._meta.get_field(name) for name in (
-    "event", "registration", "ticket_text", "kind", "day", "session", "method", "device", "operator", "gate",
-    "scanned_at", "received_at", "nonce", "offline", "result", "conflict")]
-_FK_NAMES = {f.name for f in _ROW_FIELDS if f.is_relation}
 
 
 def _check_signature(event: Event, ticket: str):
@@ -365,129 +317,46 @@ def _check_signature(event: Event, ticket: str):
     return None, {"event": event, "public_id": parsed.public_id}, None
 
 
-_lock_sql: dict[tuple[str, str], str] = {}
+def admission(*, event: Event, registration: Registration, kind: str, day: dt.date, session, scanned_at: dt.datetime,
+              method: str | None = None) -> str:
+    """The admission rule: what a scan of a real ticket of this event answers, before "already in".
 
+    ``registration`` carries its status, revocation and ``day_mode`` (its mode on ``day``),
+    as checkin_sql reads them. In order:
+    1. ``revoked``: the ticket was revoked (an erased person, a lost ticket);
+    2. ``not_approved``: the registration is pending, rejected or cancelled;
+    3. ``outside_window``: ``day`` is not a day of the event;
+    4. ``not_in_person``: a door scan (or an in-person session's) of someone online that day;
+    5. ``outside_window``: outside the door's hours that day (``checkin_window``; not for an
+       online join or a meeting report of a session: the join view bounds those);
+    else ``ok``. The time and device rules (``scan_time``) and the ticket's signature come
+    first, in checkin_perform; "already checked in" after, from the unique index.
 
-def _lock(lookup: dict, day: dt.date) -> Registration | None:
-    """Find and lock the registration row in one statement, with its person, unit and mode that day.
-
-    ``lookup`` is ``{"event": event, "public_id": ...}`` (a scanned ticket) or ``{"pk": ...}``.
-    Hand-written SQL for the same reason as _insert(): it runs for every scan, and the
-    ORM spent more CPU building this statement than PostgreSQL spent running it. The
-    row comes back as model instances loaded with just these columns (others deferred).
+    The same rule lives in two more places, proven equal by tests/attendance/test_admission.py:
+    the one-statement door entry (``checkin_sql.ADMITS_AT_THE_DOOR``, with 3 and 5 checked before
+    it) and the scanner's offline decision (``decideOffline`` in static/rakor/scanner/ticket.js).
     """
-    by_ticket = "public_id" in lookup
-    key = (connection.vendor, "ticket" if by_ticket else "pk")
-    sql = _lock_sql.get(key)
-    if sql is None:
-        qn = connection.ops.quote_name
-        r, p, u, d = (qn(m._meta.db_table) for m in (Registration, Participant, Unit, RegistrationDay))
-        where = "r.event_id = %s AND r.public_id = %s" if by_ticket else "r.id = %s"
-        lock = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
-        sql = _lock_sql[key] = (
-            "SELECT r.id, r.event_id, r.participant_id, r.public_id, r.role, r.status, r.ticket_revoked_at, "
-            "p.full_name, p.position, p.unit_id, u.name, u.province, "
-            f"(SELECT d.mode FROM {d} d WHERE d.registration_id = r.id AND d.date = %s) "
-            f"FROM {r} r JOIN {p} p ON p.id = r.participant_id JOIN {u} u ON u.id = p.unit_id "
-            f"WHERE {where}{lock}"
-        )
-    params = [connection.ops.adapt_datefield_value(day)]
-    params += [lookup["event"].pk, lookup["public_id"]] if by_ticket else [lookup["pk"]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    registration = _registration_from_row(row)
-    if by_ticket:
-        registration.event = lookup["event"]
-    return registration
-
-
-_by_secret_sql: dict[str, str] = {}
-
-
-def registration_by_portal_secret(secret: str, day: dt.date) -> Registration | None:
-    """The registration a portal secret names, with its event, person, unit (and path) and mode on ``day``; one read.
-
-    The online join's lookup (sessions_app.views_join): the columns _lock() reads,
-    without the lock, plus the portal secret (the caller compares it in constant time),
-    the unit's path (a session open to some units only) and what a check-in needs of
-    the event (slug, time zone, dates). None when unknown.
-    """
-    sql = _by_secret_sql.get(connection.vendor)
-    if sql is None:
-        qn = connection.ops.quote_name
-        r, p, u, d, e = (qn(m._meta.db_table) for m in (Registration, Participant, Unit, RegistrationDay, Event))
-        sql = _by_secret_sql[connection.vendor] = (
-            "SELECT r.id, r.event_id, r.participant_id, r.public_id, r.role, r.status, r.ticket_revoked_at, "
-            "p.full_name, p.position, p.unit_id, u.name, u.province, "
-            f"(SELECT d.mode FROM {d} d WHERE d.registration_id = r.id AND d.date = %s), r.portal_secret, u.path, "
-            "e.slug, e.time_zone, e.start_date, e.end_date "
-            f"FROM {r} r JOIN {p} p ON p.id = r.participant_id JOIN {u} u ON u.id = p.unit_id "
-            f"JOIN {e} e ON e.id = r.event_id WHERE r.portal_secret = %s"
-        )
-    row = _fetchone_prepared(sql, [connection.ops.adapt_datefield_value(day), secret])
-    if row is None:
-        return None
-    registration = _registration_from_row(row)
-    registration.portal_secret = row[13]
-    registration.participant.unit.path = row[14]
-    registration.event = _instance(Event, id=row[1], slug=row[15], time_zone=row[16],
-                                   start_date=_from_db(Event, "start_date", row[17]),
-                                   end_date=_from_db(Event, "end_date", row[18]))
-    return registration
-
-
-def _registration_from_row(row) -> Registration:
-    """Registration, person and unit from the lock statement's first twelve columns, the day's mode 13th."""
-    unit = _instance(Unit, id=row[9], name=row[10], province=row[11])
-    participant = _instance(Participant, id=row[2], full_name=row[7], position=row[8], unit_id=row[9])
-    participant.unit = unit
-    registration = _instance(
-        Registration, id=row[0], event_id=row[1], participant_id=row[2], public_id=row[3], role=row[4], status=row[5],
-        ticket_revoked_at=_from_db(Registration, "ticket_revoked_at", row[6]),
-    )
-    registration.participant = participant
-    registration.day_mode = row[12]
-    return registration
-
-
-def _instance(model, **values):
-    """A model instance loaded from the database with only these fields (the rest deferred)."""
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, fields, [values[name] for name in fields])
-
-
-def _from_db(model, name: str, value):
-    """A raw column value as the ORM would give it (e.g. SQLite's text datetimes, made aware)."""
-    if value is None:
-        return None
-    field = model._meta.get_field(name)
-    col = field.get_col(model._meta.db_table)
-    for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
-        value = convert(value, col, connection)
-    return value
+    if registration.ticket_revoked_at is not None:
+        return Result.REVOKED
+    if registration.status != Registration.Status.APPROVED:
+        return Result.NOT_APPROVED
+    if day not in event.days:
+        return Result.OUTSIDE_WINDOW
+    if kind != CheckIn.Kind.ENTRY or session is None or session.mode == session.Mode.IN_PERSON:
+        if registration.day_mode != RegistrationDay.Mode.IN_PERSON:
+            return Result.NOT_IN_PERSON
+    online = session is not None and method in (CheckIn.Method.ONLINE, CheckIn.Method.IMPORT)
+    if not online and not _door_open(event, day, scanned_at):
+        return Result.OUTSIDE_WINDOW
+    return Result.OK
 
 
 def _decide(event, registration, kind, day, session, scanned_at, offline, method=None):
-    """(result, first accepted entry, conflict) for a registration locked by _lock()."""
-    if registration.ticket_revoked_at is not None:
-        return Result.REVOKED, None, False
-    if registration.status != Registration.Status.APPROVED:
-        return Result.NOT_APPROVED, None, False
-    if day not in event.days:
-        return Result.OUTSIDE_WINDOW, None, False
-    if kind != CheckIn.Kind.ENTRY or session is None or session.mode == session.Mode.IN_PERSON:
-        if registration.day_mode != RegistrationDay.Mode.IN_PERSON:
-            return Result.NOT_IN_PERSON, None, False
-    # The door's hours are for the door: an online join (or a meeting platform's report)
-    # of a session is bounded by that session's join window, checked by the join view.
-    online = session is not None and method in (CheckIn.Method.ONLINE, CheckIn.Method.IMPORT)
-    opens, closes = checkin_window(event, day) if not online else (dt.time.min, dt.time.max)
-    local = timezone.localtime(scanned_at, event.tz).time()
-    if not (opens <= local <= closes):
-        return Result.OUTSIDE_WINDOW, None, False
+    """(result, first accepted entry, conflict) for a registration locked by checkin_sql.lock_registration()."""
+    result = admission(event=event, registration=registration, kind=kind, day=day, session=session,
+                       scanned_at=scanned_at, method=method)
+    if result != Result.OK:
+        return result, None, False
     if kind == CheckIn.Kind.EXIT:
         first = _first_entry(registration, day, session)
         return (Result.OK, first, False) if first is not None else (Result.NO_ENTRY, None, False)
@@ -526,14 +395,6 @@ def _seal_now(event_id: int) -> None:
 
 
 def _broadcast(checkin: CheckIn) -> None:
-    """Push an accepted check-in (or an offline conflict) to the organisers' dashboard (coalesced)."""
-    registration = checkin.registration
-    participant = registration.participant if registration else None
-    group_send_batched(f"dashboard.{checkin.event.slug}", "checkin.batch", {
-        "id": checkin.pk, "kind": checkin.kind, "session": checkin.session_id, "result": checkin.result,
-        "conflict": checkin.conflict, "day": checkin.day.isoformat() if checkin.day else None,
-        "scanned_at": checkin.scanned_at.isoformat(), "gate": checkin.gate,
-        "name": participant.full_name if participant else "",
-        "unit": participant.unit.name if participant else "",
-        "province": participant.unit.province if participant else "",
-    })
+    """Push an accepted check-in (or an offline conflict) to the organisers' dashboard (coalesced),
+    in the shape the dashboard's snapshot lists it (selectors.checkin_payload)."""
+    group_send_batched(f"dashboard.{checkin.event.slug}", "checkin.batch", checkin_payload(checkin, checkin.event.tz))

@@ -10,13 +10,14 @@ Three queries whatever the size of the event.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from rakor import exports
+from rakor.exports import xlsx_append as append
 from rakor.models import Event, Unit
 
 from .models import CheckIn, Registration, RegistrationDay
@@ -142,10 +143,9 @@ def render_pdf(data: AttendanceList) -> bytes:
 
 def render_xlsx(data: AttendanceList) -> bytes:
     """One sheet: title block, bold header, a header row per unit, then the summary."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    wb = Workbook()
+    wb = exports.new_workbook()
     ws = wb.active
     ws.title = _("Daftar Hadir")[:31]
     bold = Font(bold=True)
@@ -153,27 +153,27 @@ def render_xlsx(data: AttendanceList) -> bytes:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
     group_fill = PatternFill("solid", fgColor="E7F3EC")
     event = data.event
-    ws.append([data.title])
+    append(ws, [data.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([event.name])
+    append(ws, [event.name])
     if event.theme:
-        ws.append([event.theme])
-    ws.append([f"{data.day_label} · {event.venue}".strip(" ·")])
-    ws.append([])
+        append(ws, [event.theme])
+    append(ws, [f"{data.day_label} · {event.venue}".strip(" ·")])
+    append(ws, [])
     header_row = ws.max_row + 1
-    ws.append(headers())
+    append(ws, headers())
     for cell in ws[header_row]:
         cell.font = bold
         cell.border = box
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     for group in data.groups:
-        ws.append([group.unit.name])
+        append(ws, [group.unit.name])
         r = ws.max_row
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=8)
         ws.cell(r, 1).font = bold
         ws.cell(r, 1).fill = group_fill
         for row in group.rows:
-            ws.append([row.number, row.name, row.nip, row.position, row.unit, row.time, row.gate, ""])
+            append(ws, [row.number, row.name, row.nip, row.position, row.unit, row.time, row.gate, ""])
             for cell in ws[ws.max_row]:
                 cell.border = box
             ws.cell(ws.max_row, 3).number_format = "@"  # an 18-digit NIP must stay text
@@ -181,19 +181,17 @@ def render_xlsx(data: AttendanceList) -> bytes:
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.append([])
-    ws.append([_("Rekapitulasi per unit")])
+    append(ws, [])
+    append(ws, [_("Rekapitulasi per unit")])
     ws.cell(ws.max_row, 1).font = bold
-    ws.append(["", _("Unit kerja"), _("Diharapkan hadir (luring)"), _("Hadir")])
+    append(ws, ["", _("Unit kerja"), _("Diharapkan hadir (luring)"), _("Hadir")])
     for cell in ws[ws.max_row]:
         cell.font = bold
     for s in data.summary:
-        ws.append(["", s.unit.name, s.expected, s.present])
-    ws.append(["", _("Jumlah"), data.expected_total, data.present_total])
+        append(ws, ["", s.unit.name, s.expected, s.present])
+    append(ws, ["", _("Jumlah"), data.expected_total, data.present_total])
     for cell in ws[ws.max_row]:
         cell.font = bold
     for col, width in zip("ABCDEFGH", (6, 36, 22, 32, 40, 11, 18, 24)):
         ws.column_dimensions[col].width = width
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return exports.xlsx_save(wb)

@@ -29,9 +29,10 @@ import uuid
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agenda.models import Session
 from rakor.models import Event
 
-from .models import CheckIn, Registration, RegistrationDay
+from .models import CheckIn, OnlineAttendance, Registration, RegistrationDay
 
 SEED = 20221121
 GATES = ["Meja 1 Lobi Ballroom", "Meja 2 Lobi Ballroom", "Meja 3 Pintu Utara"]
@@ -76,8 +77,6 @@ def _local(day: dt.date, tz, hour: int, minute: int) -> dt.datetime:
 
 
 def _archive(event: Event) -> int:
-    from sessions_app.models import OnlineAttendance, Session
-
     tz = event.tz
     rng = random.Random(f"{SEED}:{event.slug}")
     rng_online = random.Random(f"{SEED}:{event.slug}:online")  # online draws do not shift the in-person ones
@@ -255,7 +254,7 @@ def _insert_checkins(event: Event, rows: list[tuple]) -> None:
 
 def _insert_online(rows: list[tuple]) -> None:
     """rows: (registration id, session id, first joined, last heartbeat, minutes)."""
-    from sessions_app.models import OnlineAttendance
+    from attendance.models import OnlineAttendance
 
     meta = OnlineAttendance._meta
     prep_dt = _adapters()[0]

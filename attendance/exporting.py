@@ -7,9 +7,7 @@ every row in memory and without a query per row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import zoneinfo
 from typing import Iterator
 
@@ -17,6 +15,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from rakor import exports
 from rakor.models import Event
 
 from .models import Registration, RegistrationDay
@@ -90,12 +89,14 @@ def rows(event: Event | None = None, registrations: QuerySet | None = None) -> I
 
 
 def export_xlsx(event: Event | None = None, registrations: QuerySet | None = None, fileobj=None):
-    """Write the list as .xlsx (openpyxl write-only mode) to `fileobj`, or return the bytes."""
-    from openpyxl import Workbook
+    """Write the list as .xlsx (openpyxl write-only mode) to `fileobj`, or return the bytes.
+
+    Text is data: a name like ``=HYPERLINK(…)`` stays text (rakor.exports).
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    workbook = Workbook(write_only=True)
+    workbook = exports.new_workbook(write_only=True)
     sheet = workbook.create_sheet(_("Peserta"))
     iterator = rows(event, registrations)
     header = next(iterator)
@@ -109,36 +110,27 @@ def export_xlsx(event: Event | None = None, registrations: QuerySet | None = Non
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = bold
         header_cells.append(cell)
-    sheet.append(header_cells)
+    exports.xlsx_append(sheet, header_cells)
     for row in iterator:
         *rest, created = row
         cell = WriteOnlyCell(sheet, value=created)
         cell.number_format = "yyyy-mm-dd hh:mm"
         # NIPs stay text: they are 18 digits, more than a spreadsheet number keeps.
-        sheet.append([*rest, cell])
-    target = fileobj if fileobj is not None else io.BytesIO()
-    workbook.save(target)
-    if fileobj is None:
-        return target.getvalue()
-    return None
+        exports.xlsx_append(sheet, [*rest, cell])
+    return exports.xlsx_save(workbook, fileobj)
 
 
 def csv_lines(event: Event | None = None, registrations: QuerySet | None = None) -> Iterator[str]:
-    """The list as CSV text, line by line, starting with a BOM so Excel reads it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    first = True
-    for row in rows(event, registrations):
+    """The list as CSV text, line by line, starting with a BOM so Excel reads it as UTF-8.
+
+    A value like ``=HYPERLINK(…)`` or ``+62…`` is written as text (``'=HYPERLINK(…)``, rakor.exports).
+    """
+    def dated(row):
         if isinstance(row[-1], dt.datetime):
-            row = [*row[:-1], row[-1].strftime("%Y-%m-%d %H:%M")]
-        writer.writerow(row)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        if first:
-            text = "\ufeff" + text
-            first = False
-        yield text
+            return [*row[:-1], row[-1].strftime("%Y-%m-%d %H:%M")]
+        return row
+
+    return exports.csv_lines(dated(row) for row in rows(event, registrations))
 
 
 def export_csv(event: Event | None = None, registrations: QuerySet | None = None) -> bytes:

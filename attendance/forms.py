@@ -12,6 +12,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from rakor.models import Event, Unit
+from rakor.widgets import UnitPicker
 
 from .models import Participant, Registration, RegistrationDay
 from .services import ParticipantData
@@ -23,19 +24,22 @@ CONSENT_TEXT = _(
 )
 
 
+# Shown to whoever registers other people (coordinator, organiser, import): they are not asked for
+# consent; the basis is the agency's task (UU PDP Pasal 20 ayat (2) huruf e), recorded with each
+# registration together with settings.PUBLIC_TASK_NOTICE_VERSION. Change that version with the text.
+PUBLIC_TASK_NOTICE = _(
+    "Anda mendaftarkan orang lain. Data pribadinya (nama, NIP, jabatan, pangkat/golongan, unit kerja, e-mail dan "
+    "nomor WhatsApp) diproses panitia untuk pendaftaran, presensi, sesi daring, notulen dan sertifikat acara ini, "
+    "atas dasar pelaksanaan tugas dan kewenangan instansi menurut peraturan perundang-undangan (UU No. 27 Tahun "
+    "2022 tentang Pelindungan Data Pribadi, Pasal 20 ayat (2) huruf e). Masukkan hanya data yang diperlukan dan "
+    "benar, dan beri tahu orang yang Anda daftarkan: melalui tautan portal pribadinya ia dapat melihat seluruh "
+    "datanya dan meminta penghapusan. Dasar pemrosesan ini dicatat bersama nama Anda dan waktunya."
+)
+
+
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Unit) -> str:
         return obj.name
-
-
-def grouped_unit_choices(units) -> list:
-    """Units as <optgroup>s by kind, so a long list stays readable on a phone."""
-    groups: dict[str, list] = {}
-    labels = dict(Unit.Kind.choices)
-    for unit in units.order_by("kind", "sort_order", "name").only("pk", "name", "kind"):
-        groups.setdefault(unit.kind, []).append((unit.pk, unit.name))
-    order = [k for k, _label in Unit.Kind.choices]
-    return [("", "—")] + [(labels[k], groups[k]) for k in order if k in groups]
 
 
 class RegistrationForm(forms.Form):
@@ -58,7 +62,7 @@ class RegistrationForm(forms.Form):
     position = forms.CharField(label=_("Jabatan"), max_length=200, required=False)
     rank = forms.CharField(label=_("Pangkat/golongan"), max_length=80, required=False,
                            help_text=_("Misalnya: Pembina Tingkat I (IV/b)."))
-    unit = UnitChoiceField(label=_("Unit kerja"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Unit kerja"), queryset=Unit.objects.none(), widget=UnitPicker)
     email = forms.EmailField(label=_("E-mail"), required=False,
                              help_text=_("Tautan portal dan tiket dikirim ke alamat ini."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -71,7 +75,7 @@ class RegistrationForm(forms.Form):
         self.event = event
         units = units if units is not None else Unit.objects.all()
         self.fields["unit"].queryset = units
-        self.fields["unit"].choices = grouped_unit_choices(units)
+        self.fields["unit"].widget.units = units  # the picker groups and renders them (rakor.widgets)
         self.day_fields: list[tuple[str, object]] = []
         for i, day in enumerate(event.days):
             name = f"day_{i}"

@@ -20,6 +20,22 @@ def clean_number(raw: str) -> str:
     return _NON_DIGITS.sub("", raw or "")
 
 
+MASK = "\u2022"  # •
+MASK_TAIL = 4  # digits a masked number keeps at its end
+
+
+def mask_id_number(number: str) -> str:
+    """A number as the desk may see it: every digit but the last four hidden (``••••••••••••••0012``).
+
+    Enough for the desk to confirm a person who tells their last four digits, and no more than the
+    desk search asks for (attendance.selectors.desk_search_match). A short number is hidden whole.
+    """
+    number = number or ""
+    if len(number) < 2 * MASK_TAIL + 2:
+        return MASK * len(number)
+    return MASK * (len(number) - MASK_TAIL) + number[-MASK_TAIL:]
+
+
 def _date(text: str) -> dt.date | None:
     try:
         return dt.date(int(text[0:4]), int(text[4:6]), int(text[6:8]))

@@ -12,9 +12,7 @@ transaction.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import logging
 import os
 import re
@@ -30,30 +28,26 @@ from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from rakor import exports, tabular
 from rakor.models import Event, Unit
+from rakor.unit_names import UnitIndex
 
-from .models import Participant, Registration, RegistrationDay, UnitQuota
-from .services import ParticipantData
+from . import import_headers
+from .models import Participant, Registration, RegistrationDay
+from .quotas import QUOTA_EXCEEDED, SeatBook
+from .services import ParticipantData, lawful_basis_fields
 
 log = logging.getLogger("rakor.attendance")
 
 Mode = RegistrationDay.Mode
 
-# field -> accepted header names (normalised: lower case, spaces/dashes/slashes -> "_").
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "full_name": ("nama", "nama_lengkap", "name", "full_name"),
-    "id_kind": ("jenis_identitas", "id_kind", "identity_type"),
-    "id_number": ("nip", "nomor_identitas", "no_identitas", "nip_nomor", "id_number", "number"),
-    "position": ("jabatan", "position"),
-    "rank": ("pangkat_golongan", "pangkat", "golongan", "rank"),
-    "unit": ("unit", "unit_kerja", "kode_unit", "unit_code"),
-    "email": ("email", "e_mail", "surel"),
-    "whatsapp": ("whatsapp", "wa", "nomor_whatsapp", "no_wa", "phone"),
-    "role": ("peran", "role"),
-    "mode": ("mode", "cara_hadir"),
-}
-REQUIRED_FIELDS = ("full_name", "id_number", "unit")
-_DAY_HEADER = re.compile(r"^(?:hari|day)_?(\d+)$")
+# The column names offices write, and how the header row is found: attendance.import_headers.
+HEADER_ALIASES = import_headers.HEADER_ALIASES
+REQUIRED_FIELDS = import_headers.REQUIRED_FIELDS
+# The template's example row starts its name with this word; such a row is never imported.
+EXAMPLE_MARK = "CONTOH"
+# A NIP that Excel showed in scientific notation and a CSV kept as text ("1.98E+17", "1,98E+17").
+_SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE]\+?\d+$")
 
 ID_KINDS = {
     "nip": Participant.IdKind.NIP, "pns": Participant.IdKind.NIP,
@@ -111,6 +105,13 @@ class ImportReport:
     issues: list[RowIssue] = field(default_factory=list)
     bad_rows: set = field(default_factory=set)
     notes: list[str] = field(default_factory=list)  # file-level remarks (ignored columns...)
+    header_row: int = 0  # the row taken as the header (1-based)
+    header_top_row: int | None = None  # the banner row above it when the header has two rows
+    header_choices: list = field(default_factory=list)  # [(row number, "its first cells")] the organiser may pick
+    # Unknown columns that look like phone numbers or e-mail addresses: their content would be lost,
+    # so an import goes ahead only when the organiser accepts these warnings.
+    column_warnings: list[str] = field(default_factory=list)
+    example_rows: list[int] = field(default_factory=list)  # the template's example row(s), never imported
     created_participants: int = 0
     registration_ids: list[int] = field(default_factory=list)  # created + updated (apply only)
     seconds: float = 0.0
@@ -125,12 +126,6 @@ class ImportReport:
 
 
 # ---------------------------------------------------------------- reading the file
-
-
-def _normalise_header(text) -> str:
-    text = str(text or "").strip().lower()
-    text = re.sub(r"[\s\-/.]+", "_", text)
-    return text.strip("_")
 
 
 def _column_letter(index: int) -> str:
@@ -156,7 +151,9 @@ def _file_size(source) -> int | None:
 
 
 def _xlsx_rows(source) -> Iterator[tuple]:
-    from openpyxl import load_workbook
+    """Rows of the first sheet, refused before openpyxl reads anything when the archive is
+    beyond the limits (rakor.tabular: unpacked size, shared strings, members, rows)."""
+    from openpyxl import load_workbook  # only here: openpyxl costs every process ~23 MB
 
     if not isinstance(source, (str, os.PathLike)):
         source.seek(0)
@@ -170,40 +167,38 @@ def _xlsx_rows(source) -> Iterator[tuple]:
     if head[:2] != b"PK":
         raise ImportFileError(_("Berkas ini bukan berkas Excel (.xlsx) yang sah, walaupun namanya berakhiran .xlsx. "
                                 "Buka di Excel dan simpan sebagai Excel Workbook (.xlsx), atau unggah sebagai CSV."))
+    unreadable = _("Berkas Excel ini rusak atau tidak dapat dibaca. Simpan ulang sebagai .xlsx lalu unggah lagi.")
+    try:
+        tabular.check_xlsx_archive(source)
+    except tabular.InputRefused as exc:
+        raise ImportFileError(exc.message)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        log.info("unreadable xlsx: %r", exc)
+        raise ImportFileError(unreadable)
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         log.info("unreadable xlsx: %r", exc)
-        raise ImportFileError(_("Berkas Excel ini rusak atau tidak dapat dibaca. Simpan ulang sebagai .xlsx lalu unggah lagi."))
+        raise ImportFileError(unreadable)
     except Exception as exc:  # openpyxl raises its own InvalidFileException and others
         log.info("unreadable xlsx: %r", exc)
-        raise ImportFileError(_("Berkas Excel ini rusak atau tidak dapat dibaca. Simpan ulang sebagai .xlsx lalu unggah lagi."))
+        raise ImportFileError(unreadable)
     try:
-        sheet = workbook.active if workbook.active is not None else workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
+        yield from tabular.xlsx_rows(workbook)
+    except tabular.InputRefused as exc:
+        raise ImportFileError(exc.message)
     finally:
         workbook.close()
 
 
 def _csv_rows(source) -> Iterator[list]:
-    if isinstance(source, (str, os.PathLike)):
-        with open(source, "rb") as fh:
-            raw = fh.read()
-    else:
-        source.seek(0)
-        raw = source.read()
-    if isinstance(raw, str):
-        text = raw.lstrip("\ufeff")
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ImportFileError(_("Berkas CSV harus disimpan dengan pengodean UTF-8 (di Excel: \"CSV UTF-8\")."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    """Rows of a UTF-8 CSV, streamed and stopped at the row limit (rakor.tabular)."""
+    try:
+        yield from tabular.csv_rows(source)
+    except tabular.CsvDecodeError:
+        raise ImportFileError(_("Berkas CSV harus disimpan dengan pengodean UTF-8 (di Excel: \"CSV UTF-8\")."))
+    except tabular.InputRefused as exc:
+        raise ImportFileError(exc.message)
 
 
 def read_table(source, filename: str) -> tuple[Iterator[tuple], bool]:
@@ -212,7 +207,7 @@ def read_table(source, filename: str) -> tuple[Iterator[tuple], bool]:
     limit = settings.IMPORT_MAX_BYTES
     if size is not None and size > limit:
         raise ImportFileError(_("Berkas terlalu besar (%(size)s); batasnya %(limit)s. Pecah menjadi beberapa berkas.") % {
-            "size": _human_size(size), "limit": _human_size(limit)})
+            "size": tabular.human_size(size), "limit": tabular.human_size(limit)})
     if size == 0:
         raise ImportFileError(_("Berkas kosong."))
     ext = os.path.splitext(filename or "")[1].lower()
@@ -225,24 +220,11 @@ def read_table(source, filename: str) -> tuple[Iterator[tuple], bool]:
     raise ImportFileError(_("Jenis berkas \"%(ext)s\" tidak didukung; unggah berkas .xlsx atau .csv.") % {"ext": ext or filename})
 
 
-def _human_size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    return f"{max(n // 1024, 1)} KB"
-
-
 def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    return str(value).strip()
+_text = import_headers.cell_text  # a cell as text (one rule for the header and the rows)
 
 
 # ---------------------------------------------------------------- the header
@@ -262,42 +244,83 @@ class Columns:
         return _column_letter(index) if self.spreadsheet else ""
 
 
-def _parse_header(row, event: Event, spreadsheet: bool) -> tuple[Columns, list[str]]:
-    headers = [_text(v) for v in row]
-    while headers and not headers[-1]:
-        headers.pop()
-    alias_to_field = {alias: f for f, aliases in HEADER_ALIASES.items() for alias in aliases}
+_FIELD_LABELS = {"full_name": "nama", "id_number": "nip", "unit": "unit", "email": "email", "whatsapp": "whatsapp",
+                 "position": "jabatan", "rank": "pangkat_golongan", "id_kind": "jenis_identitas", "role": "peran",
+                 "mode": "cara_hadir"}
+
+
+def _missing_columns_error(header: import_headers.Header | None) -> ImportFileError:
+    missing = [_FIELD_LABELS[f] for f in (header.missing if header else REQUIRED_FIELDS)]
+    found = ", ".join(h for h in (header.headers if header else []) if h) or _("(tidak ada)")
+    return ImportFileError(
+        _("Kolom wajib tidak ditemukan: %(missing)s. Kolom yang ada di baris %(row)d: %(found)s. "
+          "Unduh templat untuk melihat nama kolom yang benar.") % {
+            "missing": ", ".join(missing), "found": found, "row": header.row if header else 1})
+
+
+def _parse_header(header: import_headers.Header, event: Event, spreadsheet: bool) -> tuple[Columns, list[str], list]:
+    """Columns for the found header, notes (ignored columns) and the unknown columns that look like contact data."""
+    headers = header.headers
     fields: dict[str, int] = {}
     days: dict[int, int] = {}
-    unknown: list[str] = []
+    unknown: list[int] = []
+    doubled: list[int] = []
     n_days = len(event.days)
-    for index, header in enumerate(headers):
-        key = _normalise_header(header)
-        if not key:
+    for index, text in enumerate(headers):
+        if not text:
             continue
-        if key in alias_to_field:
-            fields.setdefault(alias_to_field[key], index)
+        known = header.fields.get(index)
+        if known is not None:
+            if known in fields:
+                doubled.append(index)
+            else:
+                fields[known] = index
             continue
-        match = _DAY_HEADER.match(key)
-        if match:
-            number = int(match.group(1))
+        number = header.days.get(index)
+        if number is not None:
             if not 1 <= number <= n_days:
                 raise ImportFileError(
                     _("Kolom \"%(header)s\" tidak cocok: acara ini %(n)d hari (hari_1 sampai hari_%(n)d).")
-                    % {"header": header, "n": n_days})
+                    % {"header": text, "n": n_days})
             days.setdefault(number - 1, index)
             continue
-        unknown.append(header)
-    missing = [HEADER_ALIASES[f][0] for f in REQUIRED_FIELDS if f not in fields]
-    if missing:
-        found = ", ".join(h for h in headers if h) or _("(tidak ada)")
-        raise ImportFileError(
-            _("Kolom wajib tidak ditemukan: %(missing)s. Kolom yang ada di baris 1: %(found)s. "
-              "Unduh templat untuk melihat nama kolom yang benar.") % {"missing": ", ".join(missing), "found": found})
+        unknown.append(index)
+    columns = Columns(fields=fields, days=days, headers=headers, spreadsheet=spreadsheet)
     notes = []
-    if unknown:
-        notes.append(_("Kolom yang tidak dikenal dan diabaikan: %(cols)s.") % {"cols": ", ".join(unknown)})
-    return Columns(fields=fields, days=days, headers=headers, spreadsheet=spreadsheet), notes
+    doubled_names = [headers[i] for i in doubled if header.fields[i] not in ("email", "whatsapp")]
+    if doubled_names:
+        notes.append(_("Kolom ganda (isinya sudah diambil dari kolom sebelumnya yang sejenis) dan diabaikan: %(cols)s.")
+                     % {"cols": ", ".join(doubled_names)})
+    # A second e-mail/phone column, or an unknown column that looks like one, is never dropped in silence.
+    suspects = [(i, header.fields[i]) for i in doubled if header.fields[i] in ("email", "whatsapp")]
+    suspects += [(i, None) for i in unknown]
+    return columns, notes, suspects
+
+
+def _column_checks(columns: Columns, suspects: list, raw_rows: list, report: ImportReport) -> None:
+    """Ignored columns as notes; those that look like phone/e-mail columns as warnings the organiser accepts."""
+    sample = raw_rows[:50]
+    ignored, warned = [], []
+    for index, doubled in suspects:
+        name = columns.name(index)
+        values = [values[index] for _n, values in sample if index < len(values)]
+        if doubled or import_headers.looks_like_contact_header(name) or import_headers.looks_like_contact_values(values):
+            warned.append((index, doubled))
+        else:
+            ignored.append(name)
+    if ignored:
+        report.notes.append(_("Kolom yang tidak dikenal dan diabaikan: %(cols)s.") % {"cols": ", ".join(ignored)})
+    for index, kind in warned:
+        name = f"{columns.name(index)} ({columns.letter(index)})" if columns.letter(index) else columns.name(index)
+        if kind:
+            reason = _("sudah ada kolom %(field)s sebelumnya (%(first)s), jadi isi kolom ini tidak akan diimpor") % {
+                "field": _FIELD_LABELS[kind], "first": columns.name(columns.fields[kind])}
+        else:
+            reason = _("tampaknya berisi nomor telepon atau e-mail, tetapi namanya tidak dikenal, jadi isinya tidak "
+                       "akan diimpor")
+        report.column_warnings.append(_(
+            "Kolom \"%(col)s\" %(reason)s. Ganti judulnya menjadi \"whatsapp\" atau \"email\" lalu uji coba lagi, "
+            "atau nyatakan bahwa kolom ini boleh diabaikan.") % {"col": name, "reason": reason})
 
 
 # ---------------------------------------------------------------- validation
@@ -322,10 +345,12 @@ class _Lookups:
         self.units_by_code: dict[str, Unit] = {}
         self.units_by_name: dict[str, list[Unit]] = defaultdict(list)
         self.units_by_pk: dict[int, Unit] = {}
-        for unit in Unit.objects.only("pk", "code", "name", "path", "province", "kind"):
+        for unit in Unit.objects.only("pk", "code", "name", "short_name", "aliases", "path", "province", "kind"):
             self.units_by_code[unit.code.lower()] = unit
             self.units_by_name[" ".join(unit.name.lower().split())].append(unit)
             self.units_by_pk[unit.pk] = unit
+        self.unit_index = UnitIndex(self.units_by_pk.values())
+        self._unit_cache: dict[str, tuple] = {}
         # (id_kind, number) -> participant pk, and e-mail -> participant pk (lowest pk, as participant_find does).
         self.by_number: dict[tuple, int] = {}
         self.by_email: dict[str, int] = {}
@@ -348,33 +373,30 @@ class _Lookups:
                 event=event, participant_id__in=chunk
             ).values_list("pk", "participant_id", "status", "role"):
                 self.registrations[participant_id] = (reg_id, status, role)
-        self.quotas: dict[int, UnitQuota] = {q.unit_id: q for q in UnitQuota.objects.filter(event=event)}
-        self._governing: dict[int, UnitQuota | None] = {}
 
     def unit(self, text: str) -> tuple[Unit | None, str]:
+        """The unit a cell names (code, name, short name or alias, as people write them: see
+        rakor.unit_names), or None and a message offering the closest units."""
+        if text not in self._unit_cache:
+            self._unit_cache[text] = self._find_unit(text)
+        return self._unit_cache[text]
+
+    def _find_unit(self, text: str) -> tuple[Unit | None, str]:
         key = text.strip().lower()
         if key in self.units_by_code:
             return self.units_by_code[key], ""
-        found = self.units_by_name.get(" ".join(key.split()), [])
+        found = self.units_by_name.get(" ".join(key.split()), []) or self.unit_index.find(text)
         if len(found) == 1:
             return found[0], ""
         if len(found) > 1:
-            return None, _("Nama unit \"%(unit)s\" dipakai oleh lebih dari satu unit; isi kode unitnya.") % {"unit": text}
-        return None, _("Unit \"%(unit)s\" tidak ditemukan. Isi kode unit atau nama unit persis seperti di daftar unit.") % {
-            "unit": text}
-
-    def governing_quota(self, unit_id: int) -> UnitQuota | None:
-        """The quota that governs a unit: its own, else the nearest ancestor's (as services.quota_for_unit)."""
-        if unit_id not in self._governing:
-            unit = self.units_by_pk.get(unit_id)
-            quota = None
-            if unit is not None:
-                for pk in reversed([int(x) for x in unit.path.strip("/").split("/") if x]):
-                    if pk in self.quotas:
-                        quota = self.quotas[pk]
-                        break
-            self._governing[unit_id] = quota
-        return self._governing[unit_id]
+            return None, _("Unit \"%(unit)s\" cocok dengan lebih dari satu unit: %(units)s. Isi kode unitnya.") % {
+                "unit": text, "units": "; ".join(f"{u.name} ({u.code})" for u in found[:5])}
+        message = _("Unit \"%(unit)s\" tidak ditemukan.") % {"unit": text}
+        closest = self.unit_index.closest(text)
+        if closest:
+            message += " " + _("Maksud Anda: %(units)s?") % {
+                "units": "; ".join(f"{u.name} ({u.code})" for u in closest)}
+        return None, message + " " + _("Isi kode unit atau nama unit seperti di lembar \"unit\" pada templat.")
 
 
 def _in_chunk() -> int:
@@ -389,25 +411,61 @@ def _chunks(items: list, size: int):
 _PARTICIPANT_ERROR_FIELD = {"full_name": "full_name", "id_number": "id_number", "whatsapp": "whatsapp"}
 
 
-def _validate(event: Event, source, filename: str, report: ImportReport, lock: bool) -> tuple[list[_Row], _Lookups | None]:
+def _preview(values) -> str:
+    cells = [import_headers.cell_text(v) for v in values or ()]
+    text = " | ".join(c for c in cells if c)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _validate(event: Event, source, filename: str, report: ImportReport, lock: bool,
+              header_row: int | None = None) -> tuple[list[_Row], _Lookups | None]:
     rows_iter, spreadsheet = read_table(source, filename)
-    try:
-        header = next(rows_iter)
-    except StopIteration:
+    # The header is found among the first rows (title rows, blank rows and banners above it are skipped).
+    head: list[list] = []
+    for values in rows_iter:
+        head.append(list(values) if values is not None else [])
+        if len(head) >= import_headers.HEADER_SCAN_ROWS:
+            break
+    if not head:
         raise ImportFileError(_("Berkas kosong: tidak ada baris judul kolom maupun data."))
-    if all(_is_blank(v) for v in header):
+    if all(_is_blank(v) for values in head for v in values):
         raise ImportFileError(_("Baris 1 harus berisi judul kolom (nama, nip, unit, ...), tetapi kosong."))
-    columns, notes = _parse_header(header, event, spreadsheet)
+    report.header_choices = [(i + 1, _preview(values)) for i, values in enumerate(head)
+                             if not all(_is_blank(v) for v in values)]
+    if header_row is not None and not 1 <= header_row <= len(head):
+        raise ImportFileError(_("Baris %(row)d tidak dapat dipakai sebagai judul kolom; pilih salah satu dari %(n)d "
+                                "baris pertama.") % {"row": header_row, "n": len(head)})
+    header, candidate = import_headers.find_header(head, row=header_row)
+    if header is None or header.missing:
+        raise _missing_columns_error(header or candidate)
+    report.header_row, report.header_top_row = header.row, header.top_row
+    columns, notes, suspects = _parse_header(header, event, spreadsheet)
     report.notes.extend(notes)
 
+    def data_rows():
+        yield from head[header.row:]
+        yield from rows_iter
+
     raw_rows: list[tuple[int, tuple]] = []
-    for number, values in enumerate(rows_iter, start=2):
+    name_index = columns.fields.get("full_name")
+    for number, values in enumerate(data_rows(), start=header.row + 1):
         if values is None or all(_is_blank(v) for v in values):
+            continue
+        if name_index is not None and name_index < len(values) and \
+                _text(values[name_index]).upper().startswith(EXAMPLE_MARK):
+            report.example_rows.append(number)
             continue
         raw_rows.append((number, values))
     report.rows = len(raw_rows)
+    for number in report.example_rows:
+        report.notes.append(_("Baris %(row)d adalah contoh dari templat (namanya diawali \"%(mark)s\") dan tidak "
+                              "diimpor.") % {"row": number, "mark": EXAMPLE_MARK})
+    if not raw_rows and report.example_rows:
+        raise ImportFileError(_("Berkas hanya berisi baris contoh dari templat (tidak diimpor); isi data peserta di "
+                                "bawahnya lalu unggah lagi."))
     if not raw_rows:
         raise ImportFileError(_("Berkas hanya berisi baris judul kolom; belum ada data peserta."))
+    _column_checks(columns, suspects, raw_rows, report)
 
     f = columns.fields
 
@@ -433,12 +491,9 @@ def _validate(event: Event, source, filename: str, report: ImportReport, lock: b
         raw_email = cell(values, "email")
         if not _is_blank(raw_email):
             emails.add(_text(raw_email).lower())
-    if lock:
-        # Coordinators may be registering at the same time: hold the quota rows (and the
-        # event row when it has a capacity) as services._check_seats does.
-        list(UnitQuota.objects.select_for_update().filter(event=event).values_list("pk", flat=True))
-        if event.in_person_capacity is not None:
-            Event.objects.select_for_update().filter(pk=event.pk).first()
+    # Coordinators may be registering at the same time: with ``lock`` the seat book holds the
+    # quota rows (and the event row when it has a capacity) before it counts, as the services do.
+    seats = SeatBook(event, lock=lock)
     lookups = _Lookups(event, numbers, emails)
 
     event_days = event.days
@@ -459,11 +514,17 @@ def _validate(event: Event, source, filename: str, report: ImportReport, lock: b
                 id_kind = Participant.IdKind.NIP
         raw_id = cell(values, "id_number")
         id_reported = False
-        if isinstance(raw_id, float) and abs(raw_id) >= 1e15:
+        shown = None
+        if isinstance(raw_id, float) and abs(raw_id) >= 1e15:  # an int keeps every digit; a float from Excel does not
+            shown = f"{raw_id:.2E}"  # as Excel shows it: 1.98E+17
+        elif isinstance(raw_id, str) and _SCIENTIFIC.match(raw_id.strip()):
+            shown = raw_id.strip()
+        if shown is not None:
             id_reported = True
             issue(number, f["id_number"], _(
-                "Nomor terbaca sebagai angka (%(shown)s) sehingga digit terakhirnya hilang. Format kolom ini sebagai "
-                "Teks di Excel lalu ketik ulang nomornya.") % {"shown": f"{raw_id:.6E}"})
+                "NIP tertulis \"%(shown)s\": Excel mengubahnya menjadi angka dan digit terakhirnya hilang (Excel hanya "
+                "menyimpan 15 digit angka). Di berkas asal, format kolom ini sebagai Teks (klik kanan kolom → Format "
+                "Cells → Text), ketik ulang NIP-nya, lalu simpan dan unggah lagi.") % {"shown": shown})
             raw_id = ""
         id_number = _text(raw_id)
         if not id_number and id_kind in (Participant.IdKind.NIP, Participant.IdKind.PPPK) and not id_reported:
@@ -573,7 +634,7 @@ def _validate(event: Event, source, filename: str, report: ImportReport, lock: b
         good.append(_Row(number=number, data=data, days=days, day_columns=day_columns, role=role,
                          participant_id=participant_id, registration_id=registration[0] if registration else None))
 
-    good = _check_seats(event, good, lookups, report, columns)
+    good = _check_seats(event, good, seats, lookups, report, columns)
     report.good = len(good)
     report.created = sum(1 for r in good if r.registration_id is None)
     report.updated = report.good - report.created
@@ -581,77 +642,58 @@ def _validate(event: Event, source, filename: str, report: ImportReport, lock: b
     return good, lookups
 
 
-def _check_seats(event: Event, rows: list[_Row], lookups: _Lookups, report: ImportReport, columns: Columns) -> list[_Row]:
+def _check_seats(event: Event, rows: list[_Row], seats: SeatBook, lookups: _Lookups, report: ImportReport,
+                 columns: Columns) -> list[_Row]:
     """Drop (and report) rows whose in-person days would pass a unit quota or the event capacity.
 
     Counts what is already registered (active, in person) plus what this file adds, in
-    file order; nested quotas count apart, as services._quota_scope does.
+    file order, with the seat book of attendance/quotas.py (the services' rule).
     """
-    if not lookups.quotas and event.in_person_capacity is None:
+    if not seats.quotas and seats.capacity is None:
         return rows
     if not any(mode == Mode.IN_PERSON for row in rows for mode in row.days.values()):
         return rows
-    used: dict[tuple, int] = defaultdict(int)  # (quota pk, date) -> seats
-    total: dict[dt.date, int] = defaultdict(int)
-    old_days: dict[int, list] = defaultdict(list)  # registration pk -> [(unit_id, date)]
-    for reg_id, unit_id, day in RegistrationDay.objects.filter(
-        registration__event=event, registration__status__in=Registration.ACTIVE_STATUSES, mode=Mode.IN_PERSON,
-    ).values_list("registration_id", "registration__participant__unit_id", "date"):
-        old_days[reg_id].append((unit_id, day))
-        quota = lookups.governing_quota(unit_id)
-        if quota is not None:
-            used[(quota.pk, day)] += 1
-        total[day] += 1
-
-    def release(reg_id, sign):
-        for unit_id, day in old_days.get(reg_id, ()):
-            quota = lookups.governing_quota(unit_id)
-            if quota is not None:
-                used[(quota.pk, day)] += sign
-            total[day] += sign
+    old_days: dict[int, tuple] = {}  # registration pk -> (unit, {date: in person}) of an active registration
+    updated = [row.registration_id for row in rows if row.registration_id]
+    for chunk in _chunks(sorted(updated), _in_chunk()):
+        for reg_id, unit_id, day in RegistrationDay.objects.filter(
+            Registration.seat_holders_q(event, prefix="registration__"), registration_id__in=chunk, mode=Mode.IN_PERSON,
+        ).values_list("registration_id", "registration__participant__unit_id", "date"):
+            old_days.setdefault(reg_id, (lookups.units_by_pk[unit_id], {}))[1][day] = Mode.IN_PERSON
 
     # A row that updates a registration replaces its days: its old seats are freed first.
-    for row in rows:
-        if row.registration_id:
-            release(row.registration_id, -1)
+    for unit, days in old_days.values():
+        seats.release(unit, days)
     kept = []
     for row in rows:
         status_active = True
         if row.participant_id is not None and row.participant_id in lookups.registrations:
             status_active = lookups.registrations[row.participant_id][1] in Registration.ACTIVE_STATUSES
-        in_person = [d for d, m in sorted(row.days.items()) if m == Mode.IN_PERSON]
-        if not status_active or not in_person:
+        if not status_active or Mode.IN_PERSON not in row.days.values():
             kept.append(row)
             continue
-        quota = lookups.governing_quota(row.data.unit.pk)
-        problem = None
-        for day in in_person:
-            if quota is not None and used[(quota.pk, day)] + 1 > quota.in_person_seats:
-                problem = day, _(
+        refusal = seats.refusal(row.data.unit, row.days)
+        if refusal is not None:
+            day = formats.date_format(refusal.day, "l, j F Y")
+            if refusal.code == QUOTA_EXCEEDED:
+                message = _(
                     "Kuota luring %(unit)s (%(seats)d kursi) sudah penuh untuk %(day)s: %(used)d kursi sudah terpakai "
                     "(termasuk baris sebelumnya di berkas ini). Ubah menjadi daring atau minta tambahan kuota."
-                ) % {"unit": lookups.units_by_pk[quota.unit_id].name, "seats": quota.in_person_seats,
-                     "day": formats.date_format(day, "l, j F Y"), "used": used[(quota.pk, day)]}
-                break
-            if event.in_person_capacity is not None and total[day] + 1 > event.in_person_capacity:
-                problem = day, _("Kapasitas luring acara (%(cap)d kursi) sudah penuh untuk %(day)s.") % {
-                    "cap": event.in_person_capacity, "day": formats.date_format(day, "l, j F Y")}
-                break
-        if problem is not None:
-            day, message = problem
-            index = row.day_columns.get(day)
+                ) % {"unit": lookups.units_by_pk[refusal.quota.unit_id].name, "seats": refusal.seats, "day": day,
+                     "used": refusal.used}
+            else:
+                message = _("Kapasitas luring acara (%(cap)d kursi) sudah penuh untuk %(day)s.") % {
+                    "cap": refusal.seats, "day": day}
+            index = row.day_columns.get(refusal.day)
             if index is None:
                 report.issues.append(RowIssue(row.number, "", "", message))
             else:
                 report.issues.append(RowIssue(row.number, columns.name(index), columns.letter(index), message))
             report.bad_rows.add(row.number)
-            if row.registration_id:
-                release(row.registration_id, +1)  # it keeps its old days
+            if row.registration_id in old_days:
+                seats.book(*old_days[row.registration_id])  # it keeps its old days
             continue
-        for day in in_person:
-            if quota is not None:
-                used[(quota.pk, day)] += 1
-            total[day] += 1
+        seats.book(row.data.unit, row.days)
         kept.append(row)
     return kept
 
@@ -699,8 +741,10 @@ def _apply(event: Event, rows: list[_Row], lookups: _Lookups, report: ImportRepo
     new_regs = [row for row in rows if row.registration_id is None]
     for start in range(0, len(new_regs), CHUNK):
         batch = new_regs[start:start + CHUNK]
+        basis = lawful_basis_fields(channel=Registration.Channel.IMPORT, now=now)  # the importer saw the notice
         objs = [Registration(event=event, participant_id=row.participant_id, role=row.role, status=status,
-                             channel=Registration.Channel.IMPORT, registered_by=user) for row in batch]
+                             channel=Registration.Channel.IMPORT, registered_by=user, **basis) for row in batch]
+        Registration.give_fresh_short_codes(objs)
         Registration.objects.bulk_create(objs)
         for row, reg in zip(batch, objs):
             row.registration_id = reg.pk
@@ -731,8 +775,14 @@ def _apply(event: Event, rows: list[_Row], lookups: _Lookups, report: ImportRepo
 
 def import_participants(
     *, event: Event, source, filename: str | None = None, dry_run: bool = True, by=None,
+    header_row: int | None = None, accept_column_warnings: bool = False,
 ) -> ImportReport:
     """Check (dry run) or import an .xlsx/.csv of participants for `event`.
+
+    The header is the first of the top rows that names the required columns (or `header_row`,
+    1-based, when the organiser picked one). An unknown column that looks like phone numbers or
+    e-mail addresses is a warning (report.column_warnings): an apply raises ImportFileError
+    unless `accept_column_warnings` says the organiser read it.
 
     Guarantees: raises ImportFileError (message for the user, nothing written) when the
     file as a whole is unusable; otherwise bad rows are reported by row and column and
@@ -748,10 +798,12 @@ def import_participants(
         filename = os.fspath(source) if isinstance(source, (str, os.PathLike)) else getattr(source, "name", "")
     report = ImportReport(event=event, dry_run=dry_run, filename=os.path.basename(filename or ""))
     if dry_run:
-        _validate(event, source, filename, report, lock=False)
+        _validate(event, source, filename, report, lock=False, header_row=header_row)
     else:
         with transaction.atomic():
-            rows, lookups = _validate(event, source, filename, report, lock=True)
+            rows, lookups = _validate(event, source, filename, report, lock=True, header_row=header_row)
+            if report.column_warnings and not accept_column_warnings:
+                raise ImportFileError(" ".join(report.column_warnings))
             writing = time.monotonic()
             _apply(event, rows, lookups, report, by)
             _audit_import(event, report, by)
@@ -798,27 +850,29 @@ def import_send_links(*, event: Event, registration_ids) -> int:
 
 
 def import_template_xlsx(event: Event) -> bytes:
-    """An .xlsx with the expected headers, one example row and a short guide sheet."""
-    from openpyxl import Workbook
+    """An .xlsx with the expected headers, one example row (marked CONTOH: never imported), a sheet
+    "unit" with every unit's code and name (the unit column offers them as a list) and a guide sheet."""
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
     from .identity import compose_nip
 
-    workbook = Workbook()
+    workbook = exports.new_workbook()
     sheet = workbook.active
     sheet.title = "peserta"
     day_headers = [f"hari_{i + 1}" for i in range(len(event.days))]
     headers = TEMPLATE_HEADERS + day_headers
-    sheet.append(headers)
+    exports.xlsx_append(sheet, headers)
     unit = Unit.objects.order_by("sort_order", "name").first()
-    example = ["Dr. H. Ahmad Fauzi, M.Ag.", "nip",
+    example = [f"{EXAMPLE_MARK} - Dr. H. Ahmad Fauzi, M.Ag.", "nip",
                compose_nip(birth=dt.date(1975, 5, 12), appointed=dt.date(2003, 12, 1), gender="L", sequence=3),
                "Kepala Bagian Tata Usaha", "Pembina (IV/a)", unit.code if unit else "kode-unit",
                "ahmad.fauzi@kemenag.go.id", "081234567890", "peserta"] + ["luring"] + ["daring"] * (len(day_headers) - 1)
-    sheet.append(example[:len(headers)])
+    exports.xlsx_append(sheet, example[:len(headers)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    for cell in sheet[2]:  # the example row looks like one: grey and italic
+        cell.font = Font(italic=True, color="808080")
     # NIP and phone numbers must be text: Excel keeps only 15 significant digits of a number.
     for column in ("C", "H"):
         for row in range(2, 5002):
@@ -838,19 +892,38 @@ def import_template_xlsx(event: Event) -> bytes:
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
         dv.add(ref)
         sheet.add_data_validation(dv)
+    # Every unit's code and name on a sheet of its own; the unit column offers the codes as a list
+    # (a warning, not a stop, when someone types a name instead: names are accepted too).
+    units = workbook.create_sheet("unit")
+    exports.xlsx_append(units, [str(_("kode")), str(_("nama unit")), str(_("singkatan")), str(_("provinsi"))])
+    for cell in units[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for code, name, short, province in Unit.objects.order_by("path").values_list("code", "name", "short_name",
+                                                                                 "province"):
+        exports.xlsx_append(units, [code, name, short, province])
+        count += 1
+    for letter, width in zip("ABCD", (30, 60, 30, 24)):
+        units.column_dimensions[letter].width = width
+    if count:
+        dv = DataValidation(type="list", formula1=f"unit!$A$2:$A${count + 1}", allow_blank=True, errorStyle="warning",
+                            showErrorMessage=True, errorTitle=str(_("Unit tidak ada di daftar")),
+                            error=str(_("Pilih kode dari lembar \"unit\", atau tulis nama unitnya.")))
+        dv.add("F2:F5001")
+        sheet.add_data_validation(dv)
     guide = workbook.create_sheet("petunjuk")
     for line in (
         _("Isi satu baris per orang di lembar \"peserta\"; baris 1 adalah judul kolom dan jangan diubah."),
         _("Kolom wajib: nama, nip (atau nomor_identitas), unit."),
         _("jenis_identitas: nip, pppk atau lainnya (tamu tanpa NIP); kosong berarti nip."),
-        _("unit: kode unit atau nama unit persis seperti di daftar unit."),
+        _("unit: kode unit dari lembar \"unit\" (pilih dari daftar), atau nama unitnya seperti biasa ditulis "
+          "(mis. \"Kankemenag Kab. Bandung\")."),
+        _("Baris 2 adalah contoh (namanya diawali \"CONTOH\") dan tidak pernah diimpor; boleh dibiarkan atau dihapus."),
         _("peran: peserta, narasumber, moderator atau panitia; kosong berarti peserta."),
         _("hari_1, hari_2, ...: luring (hadir di tempat) atau daring; kolom yang kosong berarti daring."),
         _("NIP dan nomor WhatsApp ditulis sebagai teks (kolom sudah diformat Teks)."),
         _("Mengimpor berkas yang sama lagi tidak membuat data ganda: data orang dengan NIP atau e-mail yang sama diperbarui."),
     ):
-        guide.append([str(line)])
+        exports.xlsx_append(guide, [str(line)])
     guide.column_dimensions["A"].width = 110
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_save(workbook)

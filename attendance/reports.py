@@ -9,13 +9,15 @@ coordinator's recap covers their unit subtree only.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from agenda.models import Session
+from rakor import exports
 from rakor.charts import Series, bar_chart
+from rakor.exports import xlsx_append as append
 from rakor.models import Event, Unit
 
 from . import selectors
@@ -106,8 +108,6 @@ class Recap:
 
 
 def _mode_label(mode: str) -> str:
-    from sessions_app.models import Session
-
     return str(Session.Mode(mode).label) if mode in Session.Mode.values else mode
 
 
@@ -135,25 +135,24 @@ def render_pdf(recap: Recap) -> bytes:
 
 def render_xlsx(recap: Recap) -> bytes:
     """Sheets: Ringkasan (per day), Per provinsi, Per unit (with each day), Per sesi. Numbers stay numbers."""
-    from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
 
     bold = Font(bold=True)
-    wb = Workbook()
+    wb = exports.new_workbook()
     event = recap.event
 
     def head(ws, title: str):
-        ws.append([recap.title])
+        append(ws, [recap.title])
         ws["A1"].font = Font(bold=True, size=14)
-        ws.append([event.name])
-        ws.append([title])
-        ws.append([_("Dibuat %(when)s") % {"when": formats.date_format(
+        append(ws, [event.name])
+        append(ws, [title])
+        append(ws, [_("Dibuat %(when)s") % {"when": formats.date_format(
             timezone.localtime(recap.generated_at, event.tz), "j F Y H:i")}])
-        ws.append([])
+        append(ws, [])
 
     def header_row(ws, cells):
-        ws.append(cells)
+        append(ws, cells)
         for c in ws[ws.max_row]:
             c.font = bold
 
@@ -163,9 +162,9 @@ def render_xlsx(recap: Recap) -> bytes:
     header_row(ws, [_("Hari"), *count_headers()])
     first = ws.max_row + 1
     for row in recap.per_day:
-        ws.append([row["label"], *[row[k] for k in COUNT_KEYS]])
+        append(ws, [row["label"], *[row[k] for k in COUNT_KEYS]])
     last = ws.max_row
-    ws.append([_("Jumlah"), *[recap.totals[k] for k in COUNT_KEYS]])
+    append(ws, [_("Jumlah"), *[recap.totals[k] for k in COUNT_KEYS]])
     for c in ws[ws.max_row]:
         c.font = bold
     if last >= first:
@@ -181,7 +180,7 @@ def render_xlsx(recap: Recap) -> bytes:
     head(ws, _("Per provinsi (orang-hari)"))
     header_row(ws, [_("Provinsi"), *count_headers()])
     for p in recap.per_province:
-        ws.append([p["province"] or "—", *[p[k] for k in COUNT_KEYS]])
+        append(ws, [p["province"] or "—", *[p[k] for k in COUNT_KEYS]])
     ws.column_dimensions["A"].width = 30
 
     ws = wb.create_sheet(_("Per unit")[:31])
@@ -196,7 +195,7 @@ def render_xlsx(recap: Recap) -> bytes:
         per_day = []
         for d in u["days"]:
             per_day += [d["present_in_person"], d["joined_online"]]
-        ws.append([u["unit"], u["province"] or "—", *[u[k] for k in COUNT_KEYS], *per_day])
+        append(ws, [u["unit"], u["province"] or "—", *[u[k] for k in COUNT_KEYS], *per_day])
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 22
     ws.freeze_panes = "C7"
@@ -205,8 +204,6 @@ def render_xlsx(recap: Recap) -> bytes:
     head(ws, _("Per sesi"))
     header_row(ws, [_("Hari"), _("Jam"), _("Sesi"), _("Moda"), _("Di ruang"), _("Daring"), _("Jumlah")])
     for s in recap.per_session:
-        ws.append([s["label"], s["time"], s["title"], s["mode_label"], s["in_room"], s["online"], s["total"]])
+        append(ws, [s["label"], s["time"], s["title"], s["mode_label"], s["in_room"], s["online"], s["total"]])
     ws.column_dimensions["C"].width = 60
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return exports.xlsx_save(wb)

@@ -3,14 +3,66 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
+from agenda.models import Session
 from rakor.models import Event, Unit
 from rakor.roles import managed_units
 
-from .models import Registration, RegistrationDay, UnitQuota
+from .identity import MASK_TAIL, clean_number
+from .models import CheckIn, OnlineAttendance, Registration, RegistrationDay, UnitQuota
+from .personal_data import Section, holders
+from .search import fold_name, name_match
+
+DESK_SEARCH_MIN = 3  # letters of a name (or characters of a query) the desk must type
+
+
+_DIGITS_ONLY = re.compile(r"^[\d.\-]+$")
+_WORD = re.compile(r"[^\W\d_]")  # a letter
+
+
+def desk_search_match(q: str) -> Q | None:
+    """Whom the registration desk's search may find for ``q``; None: nobody (issue 19).
+
+    - a name (at least three characters): people whose name contains it;
+    - a whole identity number (NIP; spaces, dots and dashes ignored): that person;
+    - a name together with the last four digits of the number (``Ahmad 0012``): people with both.
+
+    Nothing else: part of a number alone, or a tail of another length, matches nobody. A search on
+    any part of the number made it an oracle — with the masked last digits in hand, one digit more a
+    query read a whole NIP in about 70 queries. A four-digit tail tells no more than the masked
+    results already show (identity.mask_id_number), and a full number must be known to be found.
+    """
+    words = q.split()
+    number_words = [w for w in words if _DIGITS_ONLY.match(w) and clean_number(w)]
+    name = " ".join(w for w in words if w not in number_words and _WORD.search(w))
+    number = "".join(clean_number(w) for w in number_words)
+    # Names match without diacritics, titles or word order (attendance.search, issue 13 item 7).
+    if len(fold_name(name)) < DESK_SEARCH_MIN:
+        name = ""
+    by_name = name_match(name) if name else None
+    if not number:
+        return by_name
+    whole = Q(participant__id_digits=number)
+    if by_name is None:
+        return whole
+    if len(number) == MASK_TAIL:
+        return by_name & (Q(participant__id_digits__endswith=number) | whole)
+    return by_name & whole
+
+
+def registration_by_short_code(event: Event, code: str) -> Registration | None:
+    """The registration of ``event`` whose short ticket code this is (as typed: any case, separators); else None."""
+    from .codes import normalise
+
+    code = normalise(code)
+    if not code:
+        return None
+    return Registration.objects.filter(event=event, short_code=code).select_related("participant__unit").first()
 
 
 def registration_for_ticket_secret(secret: str) -> Registration | None:
@@ -65,7 +117,7 @@ def quota_usage(event: Event, units=None) -> list[QuotaUse]:
     by_unit = {q.unit_id: q for q in quotas}
     used: dict[int, dict] = {q.pk: {} for q in quotas}
     rows = (
-        Registration.objects.filter(event=event, status__in=Registration.ACTIVE_STATUSES,
+        Registration.objects.filter(Registration.seat_holders_q(event), event=event,
                                     days__mode=RegistrationDay.Mode.IN_PERSON)
         .values_list("participant__unit__path", "days__date")
         .annotate(n=Count("pk", distinct=True))
@@ -106,10 +158,11 @@ def _door_entries(event: Event, day):
     )
 
 
-def checkin_broadcast_payload(checkin, tz=None) -> dict:
-    """The same shape attendance.checkin._broadcast pushes, for the snapshot's 'latest' list.
+def checkin_payload(checkin, tz=None) -> dict:
+    """One check-in as the organisers' dashboard shows it: what attendance.checkin pushes for each
+    accepted check-in and what the snapshot lists as the latest ones (one shape, built here only).
 
-    With ``tz``, ``scanned_at`` is written with that zone's offset (same instant).
+    ``scanned_at`` is written with the offset of ``tz`` (the event's zone; same instant).
     """
     from django.utils import timezone
 
@@ -188,7 +241,6 @@ def online_counts(event: Event, day, *, now=None, units=None) -> dict:
 
     from django.utils import timezone
 
-    from sessions_app.models import OnlineAttendance, Session
 
     now = now or timezone.now()
     recent = now - dt.timedelta(minutes=ONLINE_NOW_MINUTES)
@@ -288,7 +340,7 @@ def dashboard_snapshot(event: Event, day=None, *, latest: int = 20, now=None, un
         "arrivals": arrivals_over_time(times, event.tz, until=now if today else None),
         "per_unit": per_unit,
         "per_province": sorted(per_province.values(), key=lambda p: (p["province"] == "", p["province"])),
-        "latest": [checkin_broadcast_payload(c, event.tz) for c in newest],
+        "latest": [checkin_payload(c, event.tz) for c in newest],
     }
 
 
@@ -304,7 +356,7 @@ SUMMARY_CACHE_SECONDS = 300
 
 SUMMARY_VERSION_KEY = "attendance-summary-version"
 SUMMARY_WATCHED = {"attendance.Registration", "attendance.RegistrationDay", "attendance.Participant",
-                   "sessions_app.Session", "rakor.Unit"}
+                   "agenda.Session", "rakor.Unit"}
 
 
 SUMMARY_GRACE_SECONDS = 2.0
@@ -513,8 +565,6 @@ def attendance_summary(event: Event, *, units=None) -> dict:
 def _summary_assemble(event: Event, units, planned, attended, per_session_rows) -> dict:
     from django.utils import timezone
 
-    from sessions_app.models import Session
-
     days = event.days
     grid: dict = {}  # unit id -> day -> counts
 
@@ -579,11 +629,41 @@ def _summary_assemble(event: Event, units, planned, attended, per_session_rows) 
     }
 
 
-def delegation_day_counts(event: Event, day, *, units=None) -> dict:
+def day_started(event: Event, day, now=None) -> dict:
+    """Whether one event day has started, for who can be missing yet (issue 12, item 6): ``in_person``
+    once its first in-person or hybrid session began (or its door opened, if earlier; a day without
+    such sessions at its midnight, event time); ``online`` once an online or hybrid session of the day
+    began (never on a day whose agenda has none: there is nothing to join; a day without any session
+    on record counts from its midnight for both)."""
+    import datetime as dt
+
+    from django.db.models import Min
+    from django.utils import timezone
+
+    from agenda.models import Session
+
+    from .models import CheckInWindow
+
+    now = now or timezone.now()
+    starts = dict(Session.objects.filter(event=event, day=day).exclude(kind=Session.Kind.BREAK)
+                  .values("mode").annotate(first=Min("start")).values_list("mode", "first"))
+    door_candidates = [starts[m] for m in (Session.Mode.IN_PERSON, Session.Mode.HYBRID) if m in starts]
+    window = CheckInWindow.objects.filter(event=event, date=day).first()
+    if window is not None:
+        door_candidates.append(dt.datetime.combine(day, window.opens, tzinfo=event.tz))
+    door_opens = min(door_candidates) if door_candidates else dt.datetime.combine(day, dt.time(0), tzinfo=event.tz)
+    online_starts = [starts[m] for m in (Session.Mode.ONLINE, Session.Mode.HYBRID) if m in starts]
+    if not starts:  # no agenda for the day (yet): the day itself, from its midnight
+        online_starts = [dt.datetime.combine(day, dt.time(0), tzinfo=event.tz)]
+    return {"in_person": now >= door_opens, "online": bool(online_starts) and now >= min(online_starts)}
+
+
+def delegation_day_counts(event: Event, day, *, units=None, started: dict | None = None) -> dict:
     """One day of a delegation, over approved registrations attending that day: one query.
 
     expected/present in person (an accepted door entry), expected/joined online (an
-    accepted online join of a session that day), and the missing of each.
+    accepted online join of a session that day), and the missing of each — counted only
+    once that part of the day has started (``day_started``; before, nobody is missing yet).
     """
     from django.db.models import Exists, OuterRef
 
@@ -603,8 +683,11 @@ def delegation_day_counts(event: Event, day, *, units=None) -> dict:
         expected_in_person=Count("pk", filter=in_person), present_in_person=Count("pk", filter=in_person & Q(door=True)),
         expected_online=Count("pk", filter=online), joined_online=Count("pk", filter=online & Q(joined=True)),
     )
-    counts["missing_in_person"] = counts["expected_in_person"] - counts["present_in_person"]
-    counts["missing_online"] = counts["expected_online"] - counts["joined_online"]
+    started = started if started is not None else day_started(event, day)
+    counts["missing_in_person"] = (counts["expected_in_person"] - counts["present_in_person"]
+                                   if started["in_person"] else 0)
+    counts["missing_online"] = counts["expected_online"] - counts["joined_online"] if started["online"] else 0
+    counts["started"] = started
     return counts
 
 
@@ -627,3 +710,96 @@ def checkins_for_registration(registration: Registration) -> list:
     for item in items:
         item.local_time = timezone.localtime(item.scanned_at, tz)
     return items
+
+
+# ---------------------------------------------------------------- "my data" (UU PDP)
+
+
+def _registration_data(r: Registration, *, full: bool) -> dict:
+    by = r.registered_by
+    data = {
+        "event": r.event.name, "event_slug": r.event.slug, "role": r.role, "role_display": r.get_role_display(),
+        "status": r.status, "status_display": r.get_status_display(), "status_reason": r.status_reason,
+        "status_changed_at": r.status_changed_at, "channel": r.channel, "channel_display": r.get_channel_display(),
+        "registered_by": (by.get_full_name() or by.get_username()) if by is not None else "",
+        "created_at": r.created_at, "updated_at": r.updated_at,
+        "lawful_basis": r.lawful_basis,
+        "lawful_basis_display": r.get_lawful_basis_display() if r.lawful_basis else "",
+        "lawful_basis_at": r.lawful_basis_at, "lawful_basis_notice": r.lawful_basis_notice,
+        "consent_text": r.consent_text, "consent_version": r.consent_version, "consent_at": r.consent_at,
+        "ticket_revoked_at": r.ticket_revoked_at,
+        "days": [{"date": d.date, "mode": d.mode, "mode_display": d.get_mode_display()} for d in r.days.all()],
+    }
+    if full:
+        data.update({"public_id": r.public_id, "portal_url": r.portal_url})
+    return data
+
+
+def _checkin_section(registrations: list[Registration]) -> Section:
+    rows = []
+    for c in (CheckIn.objects.filter(registration__in=registrations).select_related("event", "session")
+              .order_by("scanned_at", "pk")):
+        rows.append({
+            "event": c.event.name, "event_slug": c.event.slug, "scanned_at": c.scanned_at,
+            "received_at": c.received_at, "day": c.day, "kind": c.kind, "kind_display": c.get_kind_display(),
+            "session": c.session.title if c.session_id else "", "method": c.method,
+            "method_display": c.get_method_display(), "gate": c.gate, "offline": c.offline, "result": c.result,
+            "result_display": c.get_result_display(),
+        })
+    return Section(
+        key="checkins", title=_("Presensi (pindai tiket dan bergabung daring)"),
+        columns=[("scanned_at", _("Waktu")), ("event", _("Acara")), ("kind_display", _("Jenis")),
+                 ("session", _("Sesi")), ("method_display", _("Cara")), ("gate", _("Gerbang")),
+                 ("result_display", _("Hasil"))],
+        rows=rows, empty=_("Belum ada presensi."))
+
+
+def personal_data(registration: Registration) -> tuple[dict, list]:
+    """Everything Rakor holds about the person of this registration: ``(data, sections)``.
+
+    ``data`` is the "my data" JSON (plain values; dates and times as Python objects):
+    their record, this registration (with its lawful basis), their other registrations
+    (without those portal links), and one list per ``Section``: check-ins (accepted and
+    refused), then what the other apps hold (online attendance, meeting-report lines,
+    certificates: ``attendance.personal_data`` holders), then their data requests.
+    ``sections`` are those lists with their headings and columns, for the page. Only rows
+    of this participant: never another person's.
+    """
+    p = registration.participant
+    registrations = list(p.registrations.select_related("event", "registered_by").prefetch_related("days")
+                         .order_by("created_at", "pk"))
+    this = next(r for r in registrations if r.pk == registration.pk)
+    sections = [_checkin_section(registrations)]
+    for holder in holders():
+        if holder.sections is not None:
+            sections.extend(holder.sections(p, registrations))
+    requests = [
+        {"created_at": d.created_at, "status": d.status, "status_display": d.get_status_display(),
+         "reason": d.reason, "handled_at": d.handled_at}
+        for d in p.data_requests.order_by("created_at", "pk")
+    ]
+    sections.append(Section(
+        key="data_requests", title=_("Permintaan penghapusan data"),
+        columns=[("created_at", _("Diajukan")), ("status_display", _("Status")), ("reason", _("Alasan"))],
+        rows=requests))
+    data = {
+        "participant": {
+            "full_name": p.full_name, "id_kind": p.id_kind, "id_kind_display": p.get_id_kind_display(),
+            "id_number": p.id_number, "position": p.position, "rank": p.rank, "unit": p.unit.name,
+            "email": p.email, "whatsapp": p.whatsapp, "gender": p.gender,
+            "gender_display": p.get_gender_display() if p.gender else "",
+            "created_at": p.created_at, "updated_at": p.updated_at,
+        },
+        "registration": _registration_data(this, full=True),
+        "other_registrations": [_registration_data(r, full=False) for r in registrations if r.pk != this.pk],
+        **{s.key: s.rows for s in sections},
+    }
+    return data, sections
+
+
+# ---------------------------------------------------------------- organisers' event console (console app)
+
+
+def checked_in_count(event: Event, day) -> int:
+    """People with an accepted door entry on ``day``: one COUNT (the unique index allows one per person and day)."""
+    return _door_entries(event, day).count()

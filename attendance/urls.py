@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("attendance.urls_scanner")),
     path("", include("attendance.urls_coordinator")),
     path("", include("attendance.urls_organiser")),
+    path("", include("attendance.urls_approvals")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_coordinator as views
+from .views import coordinator as views
 
 urlpatterns = [
     path("koordinator/", views.coordinator_home, name="coordinator_home"),

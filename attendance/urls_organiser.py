@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import views_organiser as views
-from . import views_reports
+from .views import organiser as views
+from .views import reports
 
 urlpatterns = [
     path("e/<slug:event>/devices/", views.devices, name="organiser_devices"),
@@ -12,7 +12,7 @@ urlpatterns = [
     path("e/<slug:event>/dashboard/data/", views.dashboard_data, name="organiser_dashboard_data"),
     path("e/<slug:event>/daftar-hadir/<str:day>.pdf", views.daftar_hadir_pdf, name="daftar_hadir_pdf"),
     path("e/<slug:event>/daftar-hadir/<str:day>.xlsx", views.daftar_hadir_xlsx, name="daftar_hadir_xlsx"),
-    path("e/<slug:event>/rekap/", views_reports.report, name="report"),
-    path("e/<slug:event>/rekap.xlsx", views_reports.report_xlsx, name="report_xlsx"),
-    path("e/<slug:event>/rekap.pdf", views_reports.report_pdf, name="report_pdf"),
+    path("e/<slug:event>/rekap/", reports.report, name="report"),
+    path("e/<slug:event>/rekap.xlsx", reports.report_xlsx, name="report_xlsx"),
+    path("e/<slug:event>/rekap.pdf", reports.report_pdf, name="report_pdf"),
 ]

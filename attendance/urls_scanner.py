@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views_scanner
+from .views import scanner
 
 urlpatterns = [
-    path("e/<slug:slug>/scan/", views_scanner.scanner_page, name="scanner"),
+    path("e/<slug:slug>/scan/", scanner.scanner_page, name="scanner"),
     # The service worker lives under the page's path so that its scope is that page and nothing else.
-    path("e/<slug:slug>/scan/sw.js", views_scanner.scanner_worker, name="scanner-worker"),
+    path("e/<slug:slug>/scan/sw.js", scanner.scanner_worker, name="scanner-worker"),
 ]

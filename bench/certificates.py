@@ -1,7 +1,7 @@
 """Benchmark: issue 10,000 signed certificates (target: at most 4 minutes on 2 cores, and at least
 10x faster than one WeasyPrint document per certificate, measured in the same run).
 
-    python bench/certificates.py [--participants 10000] [--baseline-sample 60] [--processes 2]
+    python bench/certificates.py [--participants 10000] [--baseline-sample 60] [--processes 2] [--stock]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x python bench/certificates.py   # database rakor_bench_cert
 
 Uses a throwaway database (SQLite bench/out/bench_certificates.sqlite3, or the PostgreSQL
@@ -13,14 +13,16 @@ three days with nine countable sessions and N participants who all attended in p
     subsets the fonts again). WeasyPrint subsets with HarfBuzz when libharfbuzz-subset is
     installed (Chromium pulls it in) and with fontTools otherwise; the JSON names which, and
     with HarfBuzz present the baseline is measured with fontTools as well;
-(b) `issue_all`: eligibility, numbering, the fast path (static design laid out once, each
-    person's text set by certificates/typeset.py into the boxes WeasyPrint measured, files
-    written byte by byte and PAdES-signed in place), storage, database rows, for all N
-    certificates: wall-clock and CPU time of all processes;
+(b) `issue_all`: eligibility, numbering, the fast path (certificates/fast/: static design laid
+    out once, each person's text set by the typesetter into the boxes WeasyPrint measured,
+    files written byte by byte and PAdES-signed in place) or, with --stock (the same as
+    CERTIFICATE_FAST_PATH=false), the stock path (one WeasyPrint document per batch, pages
+    split and merged with the static design by pypdf, each signed by pyHanko's PdfSigner),
+    storage, database rows, for all N certificates: wall-clock and CPU time of all processes;
 (c) a single certificate downloaded from the portal the first time (rendered and signed on
     demand) and again (from storage), through Django's test client: p50/p95.
 
-Prints a Markdown summary and writes bench/out/certificates.json.
+Prints a Markdown summary and writes bench/out/certificates.json (certificates-stock.json with --stock).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main() -> None:
     parser.add_argument("--downloads", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--stock", action="store_true", help="the stock path only (CERTIFICATE_FAST_PATH off)")
     args = parser.parse_args()
 
     engine = _prepare_database()
@@ -88,14 +91,17 @@ def main() -> None:
     from django.test import Client
 
     from attendance.models import CheckIn, Participant, Registration, RegistrationDay
-    from certificates import rendering, services, signing
+    from certificates import design, fast, rendering, services, signing
     from certificates.eligibility import event_eligibility
     from certificates.models import Certificate
     from rakor.models import Event, Unit
-    from sessions_app.models import Session
+    from agenda.models import Session
 
     if args.batch_size:
         settings.CERTIFICATE_BATCH_SIZE = args.batch_size
+    if args.stock:
+        settings.CERTIFICATE_FAST_PATH = False
+    path = "fast" if fast.available() else "stock"
     load_before = os.getloadavg()
     shutil.rmtree(media, ignore_errors=True)
     call_command("migrate", verbosity=0)
@@ -170,8 +176,8 @@ def main() -> None:
     # ------------------------------------------------------------ (a) baseline: one document per certificate
     sample = list(Certificate.objects.filter(event=event).select_related(
         "event", "template", "registration__participant__unit").order_by("seq")[:args.baseline_sample])
-    spec = rendering.template_spec(sample[0].template)
-    items = [rendering.certificate_item(c) for c in sample]
+    spec = design.template_spec(sample[0].template)
+    items = [design.certificate_item(c) for c in sample]
     rendering.render_one_document(spec, items[0])  # warm-up (font loading, template compile)
     t, c = time.monotonic(), time.process_time()
     baseline_pdfs = [rendering.render_one_document(spec, item) for item in items]
@@ -221,7 +227,7 @@ def main() -> None:
         again.append(time.monotonic() - t)
 
     result = {
-        "engine": engine, "participants": args.participants, "processes": args.processes,
+        "engine": engine, "path": path, "participants": args.participants, "processes": args.processes,
         "batch_size": settings.CERTIFICATE_BATCH_SIZE, "signer": signer, "setup_seconds": round(setup_seconds, 1),
         "issue_all_seconds": round(issue_seconds, 1),
         "issue_all_prepare_seconds": round(prepare_seconds, 1),
@@ -252,10 +258,11 @@ def main() -> None:
         "cpus": os.cpu_count(),
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "certificates.json").write_text(json.dumps(result, indent=2))
+    (OUT / ("certificates-stock.json" if path == "stock" else "certificates.json")).write_text(
+        json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
     print()
-    print(f"| {engine} | N = {args.participants} | {args.processes} processes |")
+    print(f"| {engine} | N = {args.participants} | {args.processes} processes | {path} path |")
     print("|---|---|")
     print(f"| baseline: one WeasyPrint document per certificate (no signature; fonts subset by {subsetter}) | "
           f"{result['baseline_per_document_ms']} ms each → {result['baseline_seconds_for_all']} s for N |")

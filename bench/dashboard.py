@@ -106,7 +106,7 @@ def previous_snapshot(event, day, *, latest: int = 20) -> dict:
     from django.db.models import Count
 
     from attendance.models import Registration, RegistrationDay
-    from attendance.selectors import _door_entries, checkin_broadcast_payload
+    from attendance.selectors import _door_entries, checkin_payload
     from rakor.models import Unit
 
     expected_rows = (
@@ -124,7 +124,7 @@ def previous_snapshot(event, day, *, latest: int = 20) -> dict:
                  "present": present.get(u.pk, 0)} for u in units]
     newest = _door_entries(event, day).select_related("registration__participant__unit").order_by(
         "-scanned_at", "-pk")[:latest]
-    return {"per_unit": per_unit, "latest": [checkin_broadcast_payload(c, event.tz) for c in newest]}
+    return {"per_unit": per_unit, "latest": [checkin_payload(c, event.tz) for c in newest]}
 
 
 def naive_dashboard(event, day) -> list:

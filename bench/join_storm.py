@@ -48,7 +48,7 @@ def seed(n: int):
 
     from attendance.models import Participant, Registration, RegistrationDay
     from rakor.models import Event, Unit
-    from sessions_app.models import Session
+    from agenda.models import Session
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as c:
@@ -161,7 +161,7 @@ def count_rows(session_id: int) -> dict:
 
     django.setup()
     from attendance.models import CheckIn
-    from sessions_app.models import OnlineAttendance
+    from attendance.models import OnlineAttendance
 
     counts = {
         "checkin_ok_online": CheckIn.objects.filter(session_id=session_id, method=CheckIn.Method.ONLINE,

@@ -86,8 +86,8 @@ def seed() -> dict:
     from attendance.models import Participant, Registration, RegistrationDay
     from rakor.models import Event, Unit
     from rakor.roles import ORGANISER
-    from sessions_app.models import Session
-    from sessions_app.selectors import session_public_data
+    from agenda.models import Session
+    from agenda.selectors import session_public_data
 
     call_command("migrate", verbosity=0)
     today = timezone.localdate()
@@ -124,7 +124,7 @@ def seed() -> dict:
 def reset_session(session_id: int) -> None:
     from django.db import connection
 
-    from sessions_app.models import Session
+    from agenda.models import Session
 
     Session.objects.filter(pk=session_id).update(status=Session.Status.SCHEDULED)
     connection.close()

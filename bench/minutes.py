@@ -70,9 +70,12 @@ def main() -> None:
     from attendance.models import CheckIn, Participant, Registration, RegistrationDay
     from rakor.models import Event, Unit
     from rakor.roles import NOTULIS, ORGANISER
-    from sessions_app.minutes import selectors, services
-    from sessions_app.minutes.documents import minutes_pdf
-    from sessions_app.models import ActionItem, OnlineAttendance, Session
+    from minutes import selectors, services
+    from minutes.documents import minutes_pdf
+    from minutes.policy import FULL_ACCESS
+    from agenda.models import Session
+    from attendance.models import OnlineAttendance
+    from minutes.models import ActionItem
 
     User = get_user_model()
     unit = Unit.objects.create(name="Kanwil Kemenag Provinsi Uji", code="kanwil-uji", kind="provincial")
@@ -118,7 +121,7 @@ def main() -> None:
     daftar_hadir.render_pdf(daftar)  # warm fonts
     results["daftar_hadir_pdf_s"] = timed(lambda: daftar_hadir.render_pdf(
         daftar_hadir.attendance_list(event=event, day=day)), args.runs)
-    results["notula_pdf_s"] = timed(lambda: minutes_pdf(minutes), args.runs)
+    results["notula_pdf_s"] = timed(lambda: minutes_pdf(minutes, access=FULL_ACCESS), args.runs)
     results["attendance_block_s"] = timed(lambda: selectors.attendance_block(session), args.runs)
     with CaptureQueriesContext(connection) as ctx:
         block = selectors.attendance_block(session)

@@ -11,7 +11,8 @@ the ticket string only, and one WebCrypto SHA-256 digest.
     .venv/bin/python bench/offline_verify.py [--tickets 1000] [--forged 100] [--cpu-slowdown 4]
 
 --cpu-slowdown uses Chrome's CPU throttling (DevTools) to approximate a cheap phone.
-Needs no Django settings or database: tickets are signed with rakor.signing directly.
+Needs no project settings or database: tickets are signed with rakor.signing directly, the
+event's private key sealed with a throwaway key as it would be in the database.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rakor.signing import generate_keypair, sign_ticket  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+settings.configure(TICKET_KEY_ENCRYPTION_KEYS=[Fernet.generate_key().decode()], USE_I18N=False)
+
+from rakor.signing import generate_sealed_keypair, sign_ticket  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -53,7 +59,7 @@ Handler.extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
 
 
 def make_tickets(n: int, forged: int):
-    signing, public = generate_keypair()
+    signing, public = generate_sealed_keypair()
     slug = "rakorwas-bench"
     tickets, expected = [], []
     for i in range(n):

@@ -1,4 +1,8 @@
-"""GET /api/v1/certificates/<code>/: public verification (name, event, dates, role, JP, status, SHA-256)."""
+"""GET /api/v1/certificates/<code>/: public verification (name, event, dates, role, JP, status, SHA-256).
+
+A certificate whose recipient's data was erased on request still answers by its code, with
+``recipient_erased`` true and ``name`` saying so.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from . import selectors
 class CertificatePublicSerializer(serializers.Serializer):
     code = serializers.CharField()
     number = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The recipient's name, or a sentence saying their data was erased on request.")
+    recipient_erased = serializers.BooleanField()
     event = serializers.CharField()
     event_slug = serializers.CharField()
     start_date = serializers.DateField()

@@ -33,10 +33,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import CheckIn, Registration, RegistrationDay
-from sessions_app.models import OnlineAttendance, Session
+from agenda.models import Session
+from attendance.models import OnlineAttendance
 
 from .models import CertificateTemplate, EligibilityException
 
@@ -84,11 +86,23 @@ def _minutes_between(a: dt.datetime, b: dt.datetime) -> int:
     return max(0, int((b - a).total_seconds() // 60))
 
 
-def event_sessions(event) -> list[SessionSlot]:
-    """The event's sessions (all kinds but breaks), in time order."""
-    rows = (Session.objects.filter(event=event).exclude(kind=Session.Kind.BREAK)
+def event_sessions(event, now: dt.datetime | None = None) -> list[SessionSlot]:
+    """The event's sessions (all kinds but breaks) that have begun by ``now``, in time order.
+
+    Attendance only counts what has happened (issue 12, item 6): a session not yet begun is
+    neither expected of anybody nor counted, and a session under way counts up to ``now``
+    (its part so far), so eligibility and JP during the event never include what is to come.
+    """
+    now = now or timezone.now()
+    rows = (Session.objects.filter(event=event, start__lt=now).exclude(kind=Session.Kind.BREAK)
             .order_by("start", "pk").values_list("pk", "day", "start", "end", "mode", "kind"))
-    return [SessionSlot(*row) for row in rows]
+    return [SessionSlot(pk, day, start, min(end, now), mode, kind) for pk, day, start, end, mode, kind in rows]
+
+
+def sessions_to_come(event, now: dt.datetime | None = None) -> int:
+    """How many of the event's sessions (breaks aside) have not ended yet."""
+    return (Session.objects.filter(event=event, end__gt=now or timezone.now())
+            .exclude(kind=Session.Kind.BREAK).count())
 
 
 def counted_slots(sessions: list[SessionSlot], template: CertificateTemplate | None) -> list[list[SessionSlot]]:

@@ -185,6 +185,9 @@ class Certificate(models.Model):
                                    related_name="+")
     replaces = models.OneToOneField("self", verbose_name=_("menggantikan"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="replaced_by")
+    # Set when the recipient's data was erased on request (UU PDP): the name is gone, the PDF
+    # deleted; the certificate stays verifiable by its number and code.
+    recipient_erased_at = models.DateTimeField(_("data penerima dihapus pada"), null=True, blank=True)
 
     class Meta:
         ordering = ["event", "sequence", "seq"]
@@ -198,7 +201,19 @@ class Certificate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} — {self.recipient_name}"
+        return self.number if self.recipient_erased_at else f"{self.number} — {self.recipient_name}"
+
+    ERASED_RECIPIENT = _("Diterbitkan untuk orang yang datanya telah dihapus atas permintaan")
+
+    @property
+    def recipient_display(self) -> str:
+        """Who the certificate was issued to, as verification shows it (in the reader's language)."""
+        return str(self.ERASED_RECIPIENT) if self.recipient_erased_at else self.recipient_name
+
+    @property
+    def has_pdf(self) -> bool:
+        """A PDF can be served: there is one, or (pending) one can be made. Never for an erased recipient."""
+        return self.recipient_erased_at is None and (bool(self.pdf) or self.status == self.Status.PENDING)
 
     @property
     def verify_path(self) -> str:

@@ -29,9 +29,12 @@ from django.utils.translation import gettext as _
 
 from attendance.models import Registration
 from rakor.audit import audit_record, snapshot
+from rakor.redaction import scrub_objects, scrub_rows
 
-from . import rendering, signing
+from . import design, rendering, signing
 from .eligibility import Eligibility, event_eligibility, registration_eligibility
+from .files import delete_certificate_files
+from .mail import send_certificate_email
 from .models import (Certificate, CertificateSequence, CertificateTemplate, EligibilityException, IssueRun)
 from .numbering import format_number
 
@@ -84,7 +87,7 @@ def template_create_defaults(*, event, by=None, signatory: dict | None = None) -
                 continue
             template = CertificateTemplate.objects.create(
                 event=event, role=role, name=_("Sertifikat %(role)s — %(event)s") % {"role": label, "event": event.name},
-                html=rendering.DEFAULT_HTML, fields_html=rendering.DEFAULT_FIELDS_HTML, css=rendering.DEFAULT_CSS,
+                html=design.DEFAULT_HTML, fields_html=design.DEFAULT_FIELDS_HTML, css=design.DEFAULT_CSS,
                 sequence=sequence,
                 **DEFAULT_RULES.get(role, {}), **(signatory or {}))
             audit_record(actor=by, action="create", obj=template, after=snapshot(template), event=event)
@@ -170,7 +173,7 @@ def allocate(*, event, eligible: Iterable[Eligibility], by=None, replaces: Certi
 # ---------------------------------------------------------------- rendering (PDFs)
 
 
-def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple[str, str, str]]:
+def _render_chunk(spec: design.TemplateSpec, items: list[dict]) -> list[tuple[str, str, str]]:
     """Render, sign and store one batch (runs in a worker process: files, no database).
 
     Returns (code, stored file name, SHA-256) per item; the caller marks them issued.
@@ -187,7 +190,7 @@ def _render_chunk(spec: rendering.TemplateSpec, items: list[dict]) -> list[tuple
 
 
 def _processes(requested: int | None, chunks: int) -> int:
-    n = requested if requested is not None else getattr(settings, "CERTIFICATE_RENDER_PROCESSES", 1)
+    n = requested if requested is not None else settings.CERTIFICATE_RENDER_PROCESSES
     if multiprocessing.current_process().daemon:  # e.g. a Celery prefork child cannot have children
         return 1
     if any(conn.in_atomic_block for conn in connections.all(initialized_only=True)):
@@ -239,20 +242,20 @@ def render_pending(certificates: list[Certificate], *, processes: int | None = N
     batches are rendered in forked worker processes while this process stores results.
     ``progress(n)`` is called after each batch with the number stored so far.
     """
-    certificates = [c for c in certificates if c.status == Certificate.Status.PENDING]
+    certificates = [c for c in certificates if c.status == Certificate.Status.PENDING and c.recipient_erased_at is None]
     if not certificates:
         return 0
-    size = batch_size or getattr(settings, "CERTIFICATE_BATCH_SIZE", 100)
+    size = batch_size or settings.CERTIFICATE_BATCH_SIZE
     by_template: dict[int, list[Certificate]] = {}
     for c in certificates:
         by_template.setdefault(c.template_id, []).append(c)
     templates = {t.pk: t for t in CertificateTemplate.objects.filter(pk__in=by_template)}
-    specs = {pk: rendering.template_spec(t) for pk, t in templates.items()}
+    specs = {pk: design.template_spec(t) for pk, t in templates.items()}
     jobs = []
     for pk, group in by_template.items():
         for i in range(0, len(group), size):
             chunk = group[i:i + size]
-            items = [rendering.certificate_item(c) for c in chunk]
+            items = [design.certificate_item(c) for c in chunk]
             for c, item in zip(chunk, items):
                 item["pdf_name"] = f"certificates/pdf/{c.event.slug}/{c.code}.pdf"
             jobs.append((specs[pk], chunk, items))
@@ -286,9 +289,13 @@ def _with_relations(queryset):
 
 
 def ensure_rendered(certificate: Certificate) -> Certificate:
-    """The certificate with its PDF made (renders a pending one now, in this process)."""
-    if certificate.status == Certificate.Status.PENDING or (certificate.status == Certificate.Status.ISSUED
-                                                            and not certificate.pdf):
+    """The certificate with its PDF made (renders a pending one now, in this process).
+
+    An erased recipient's certificate has no PDF and gets none (check ``has_pdf``).
+    """
+    needs_pdf = certificate.status == Certificate.Status.PENDING or (certificate.status == Certificate.Status.ISSUED
+                                                                     and not certificate.pdf)
+    if needs_pdf and certificate.recipient_erased_at is None:
         certificate = _with_relations(Certificate.objects.filter(pk=certificate.pk)).get()
         if certificate.status == Certificate.Status.PENDING:
             render_pending([certificate], processes=1)
@@ -362,6 +369,9 @@ def certificate_reissue(*, certificate: Certificate, reason: str, by) -> Certifi
     if not reason:
         raise CertificateError("reason_required", _("Alasan penerbitan ulang wajib diisi."))
     registration = certificate.registration
+    if certificate.recipient_erased_at is not None or registration.participant.anonymised_at is not None:
+        raise CertificateError("erased", _("Data penerima sertifikat ini sudah dihapus atas permintaannya; "
+                                           "sertifikat tidak dapat diterbitkan ulang."))
     eligibility = registration_eligibility(registration)
     if eligibility.template is None:
         raise CertificateError("no_template", eligibility.reason)
@@ -405,6 +415,50 @@ def _reap_stale_runs(event) -> None:
             IssueRun.objects.filter(pk=run.pk, status=IssueRun.Status.RUNNING).update(
                 status=IssueRun.Status.INTERRUPTED, finished_at=timezone.now(),
                 error=_("Proses berhenti sebelum selesai; penerbitan berikutnya melanjutkannya."))
+
+
+def _run_is_lost(run: IssueRun, *, host: str, limit: dt.datetime) -> bool:
+    dead = run.host == host and run.pid and run.pid != os.getpid() and not _pid_alive(run.pid)
+    return bool(dead) or (run.heartbeat_at or run.started_at) < limit
+
+
+def issue_runs_resume_stale(*, queue: Callable[[int], object]) -> list[IssueRun]:
+    """Resume every bulk run whose worker was lost (silent for RUN_STALE_SECONDS, or its process gone here).
+
+    Exactly once per lost run, however many sweeps run at once: the lost run is marked
+    ``interrupted`` by a conditional UPDATE (one sweep wins it), and its successor is opened
+    under the partial unique index that admits one running run per event (a run the organiser
+    started meanwhile wins instead). The successor (same starter, same e-mail choice) is
+    audited and queued on commit (``queue(run_id)``: the task module passes its task's ``delay``, so
+    this module needs no import of the tasks that import it); it renders what the lost run left
+    pending, numbering nobody twice (``issue_run_execute``). Returns the new runs.
+    """
+    host, now = socket.gethostname(), timezone.now()
+    limit = now - dt.timedelta(seconds=RUN_STALE_SECONDS)
+    resumed = []
+    for run in IssueRun.objects.filter(status=IssueRun.Status.RUNNING).select_related("event", "started_by"):
+        if not _run_is_lost(run, host=host, limit=limit):
+            continue
+        with transaction.atomic():
+            won = IssueRun.objects.filter(pk=run.pk, status=IssueRun.Status.RUNNING,
+                                          heartbeat_at=run.heartbeat_at).update(
+                status=IssueRun.Status.INTERRUPTED, finished_at=now,
+                error=_("Proses berhenti sebelum selesai; dilanjutkan otomatis."))
+            if not won:
+                continue
+            try:
+                with transaction.atomic():
+                    new = IssueRun.objects.create(event=run.event, started_by=run.started_by, heartbeat_at=now,
+                                                  host=host[:200], pid=os.getpid(), send_email=run.send_email)
+                    audit_record(actor=None, action="certificates_issue_resume", obj=new, after=snapshot(new),
+                                 event=run.event, reason=f"run {run.pk} lost its worker")
+            except IntegrityError:  # another run of the event is already running
+                continue
+            log.warning("certificates: bulk run %s of %s lost its worker; resumed as run %s", run.pk,
+                        run.event.slug, new.pk)
+            transaction.on_commit(lambda pk=new.pk: queue(pk))
+            resumed.append(new)
+    return resumed
 
 
 def issue_run_start(*, event, by=None, send_email: bool = False) -> IssueRun:
@@ -481,10 +535,65 @@ def issue_all(*, event, by=None, processes: int | None = None, send_email: bool 
 
 
 def _queue_email(certificate_ids: list[int]) -> None:
-    from .tasks import send_certificate_email
-
     def send():
         for pk in certificate_ids:
             send_certificate_email.delay(pk)
 
     transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------- erasure on request (UU PDP)
+
+
+def certificates_erase_person(erasure) -> None:
+    """Erase a person from their certificates (UU PDP), inside ``attendance.services.participant_erase``.
+
+    Each certificate of their registrations keeps its number, code, event, role, JP,
+    status and the SHA-256 of the PDF it had, so it stays verifiable by number ("issued
+    to a person whose data was erased on request"); its recipient name becomes the erased
+    record's and ``recipient_erased_at`` is set. A pending one is never rendered now (it is
+    marked issued without a PDF; a render already running drops its file in
+    ``_mark_issued``). The stored PDFs (name, NIP, position and unit are printed on them)
+    are deleted from storage after commit, through the storage API, so unit ZIPs and
+    downloads no longer have them. Revocation and exception reasons lose the person's
+    name and numbers.
+    """
+    certificates = [c for c in Certificate.objects.select_for_update()
+                    .filter(registration_id__in=erasure.registration_ids).order_by("pk")
+                    if c.recipient_erased_at is None or c.pdf or c.revoked_reason != erasure.own_marks.scrub(
+                        c.revoked_reason)]
+    files = []
+    for c in certificates:
+        if c.pdf:
+            files.append(c.pdf.name)
+        c.recipient_name = erasure.participant.full_name
+        c.recipient_erased_at = c.recipient_erased_at or erasure.now
+        c.pdf = ""
+        if c.status == Certificate.Status.PENDING:
+            c.status = Certificate.Status.ISSUED
+        c.revoked_reason = erasure.own_marks.scrub(c.revoked_reason)
+    Certificate.objects.bulk_update(certificates, ["recipient_name", "recipient_erased_at", "pdf", "status",
+                                                   "revoked_reason"])
+    erasure.count("certificates", len(certificates))
+    erasure.owned.add(Certificate, Certificate.objects.filter(registration_id__in=erasure.registration_ids)
+                      .values_list("pk", flat=True), ["recipient_name"])
+    exceptions = EligibilityException.objects.filter(registration_id__in=erasure.registration_ids)
+    erasure.owned.add(EligibilityException, exceptions.values_list("pk", flat=True))
+    changed = scrub_objects(exceptions.select_for_update(), ["reason"], erasure.own_marks)
+    EligibilityException.objects.bulk_update(changed, ["reason"])
+    erasure.count("free_text", len(changed))
+    erasure.count("free_text", scrub_rows(Certificate.objects.exclude(registration_id__in=erasure.registration_ids),
+                                          ["revoked_reason"], erasure.marks))
+    erasure.count("free_text", scrub_rows(EligibilityException.objects.exclude(
+        registration_id__in=erasure.registration_ids), ["reason"], erasure.marks))
+    erasure.count("free_text", scrub_rows(IssueRun.objects.all(), ["error"], erasure.marks))
+    if files:
+        erasure.count("certificate_pdfs", len(files))
+        transaction.on_commit(lambda: delete_certificate_files.delay(files), robust=True)
+
+
+def certificates_erased_remnants(participant, registrations) -> list[str]:
+    """The recipient names certificates still carry for a person erased before certificates were erased too."""
+    return list(dict.fromkeys(
+        Certificate.objects.filter(registration__in=registrations, recipient_erased_at__isnull=True)
+        .exclude(recipient_name=participant.full_name).order_by("pk").values_list("recipient_name", flat=True)))

@@ -4,20 +4,19 @@
 Without one, and unless ``CERTIFICATE_DEMO_SIGNER`` is off, a self-signed demo
 certificate is generated once into ``var/certificates/`` (never committed): PDF readers
 then show the signer's name and that the document is unaltered, and warn that the
-signer's identity is not vouched for by a trusted authority.
+signer's identity is not vouched for by a trusted authority. Its PKCS#12 is encrypted
+with the first of ``CERTIFICATE_DEMO_PKCS12_PASSWORDS`` (``CERTIFICATE_PKCS12_PASSWORD``
+when set, else derived from ``SECRET_KEY``); a file that an older password or no
+password opens (made before it was encrypted) is re-encrypted with it when loaded.
 
-Speed (10,000 signatures must fit a few minutes, see docs/benchmarks.md):
-pyHanko's ``SimpleSigner`` re-parses its private key and re-encodes the whole CMS
-structure for every signature, and dry-runs each one to size it. ``TemplatedSigner``
-loads the key once, builds the CMS container once per process, and for each document
-only writes that document's digest into the signed attributes and the new RSA
-signature over them (both fixed-length fields). ``sign_pdf`` writes that container with
-pyHanko's incremental writer; ``InlineSigner`` puts it into a file that ``fastpath`` writes
-with the signature dictionary already in place. Either way an ordinary PAdES B-B signature.
+Signing is pyHanko's own: ``SimpleSigner.load_pkcs12`` and ``PdfSigner`` writing the signature by
+incremental update, an ordinary PAdES B-B signature. The fast path (``fast/signer.py``) signs
+its own files with the same key, certificate and metadata (``signer_state()``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import logging
@@ -26,6 +25,7 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 log = logging.getLogger("rakor.certificates")
 
@@ -41,9 +41,8 @@ def generate_self_signed_pkcs12(path: Path, *, common_name: str, organisation: s
                                 password: bytes | None = None) -> None:
     """A self-signed RSA-2048 signing certificate valid for ten years, as PKCS#12 (mode 0600)."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -64,117 +63,66 @@ def generate_self_signed_pkcs12(path: Path, *, common_name: str, organisation: s
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .sign(key, hashes.SHA256())
     )
+    _write_pkcs12(path, common_name.encode(), key, certificate, [], password)
+
+
+def _write_pkcs12(path: Path, name: bytes, key, certificate, others: list, password: bytes | None) -> None:
+    """Write a PKCS#12 file readable by its owner only (0600), atomically; encrypted when ``password``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
     encryption = (serialization.BestAvailableEncryption(password) if password
                   else serialization.NoEncryption())
-    data = pkcs12.serialize_key_and_certificates(common_name.encode(), key, certificate, None, encryption)
+    data = pkcs12.serialize_key_and_certificates(name, key, certificate, others or None, encryption)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
 
 
-def _pkcs12_source() -> tuple[Path, bytes | None] | None:
-    path = getattr(settings, "CERTIFICATE_PKCS12_PATH", "")
-    if path:
-        password = getattr(settings, "CERTIFICATE_PKCS12_PASSWORD", "")
-        return Path(path), password.encode() if password else None
-    if not getattr(settings, "CERTIFICATE_DEMO_SIGNER", True):
-        return None
-    demo = demo_pkcs12_path()
-    if not demo.exists():
+class DemoSignerError(RuntimeError):
+    """The demo signer's PKCS#12 exists but no configured password opens it; the message says what to do."""
+
+
+def _demo_pkcs12() -> tuple[Path, bytes]:
+    """The demo signer's file and its password: generated encrypted, or re-encrypted with the current password."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    path = demo_pkcs12_path()
+    passwords = [p.encode() for p in settings.CERTIFICATE_DEMO_PKCS12_PASSWORDS]
+    if not path.exists():
         generate_self_signed_pkcs12(
-            demo, common_name="Panitia Rakorwas (sertifikat demo, swasertifikasi)",
-            organisation="Inspektorat Jenderal Kementerian Agama Republik Indonesia")
-        log.info("certificates: generated the self-signed demo signing certificate %s", demo)
-    return demo, None
+            path, common_name="Panitia Rakorwas (sertifikat demo, swasertifikasi)",
+            organisation="Inspektorat Jenderal Kementerian Agama Republik Indonesia", password=passwords[0])
+        log.info("certificates: generated the self-signed demo signing certificate %s", path)
+        return path, passwords[0]
+    data = path.read_bytes()
+    for password in [*passwords, None]:
+        try:
+            loaded = pkcs12.load_pkcs12(data, password)
+        except ValueError:
+            continue
+        if password != passwords[0]:
+            _write_pkcs12(path, loaded.cert.friendly_name or b"demo", loaded.key, loaded.cert.certificate,
+                          [c.certificate for c in loaded.additional_certs], passwords[0])
+            log.info("certificates: re-encrypted the demo signing certificate %s with the current password", path)
+        return path, passwords[0]
+    raise DemoSignerError(_(
+        "%(path)s: sertifikat penanda tangan demo tidak dapat dibuka dengan sandi yang dikonfigurasi "
+        "(CERTIFICATE_PKCS12_PASSWORD, atau sandi yang diturunkan dari SECRET_KEY dan SECRET_KEY_FALLBACKS). "
+        "Kembalikan SECRET_KEY yang dipakai membuatnya sebagai SECRET_KEY_FALLBACKS, atau hapus berkas itu agar "
+        "sertifikat demo baru dibuat.") % {"path": path})
 
 
-def _templated_signer_class():
-    from asn1crypto import cms
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko.sign import signers
-    from pyhanko.sign.general import get_pyca_cryptography_hash
-
-    class TemplatedSigner(signers.SimpleSigner):
-        """SimpleSigner that builds its CMS container once and patches digest and signature per document."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
-            self._templates: dict = {}
-            self._template_lock = threading.Lock()
-
-        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-            if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, RSAPrivateKey):
-                return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-            return super().sign_raw(data, digest_algorithm)
-
-        def _fast(self, digest_algorithm: str) -> bool:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-            return mechanism == "rsassa_pkcs1v15" and isinstance(self._key, RSAPrivateKey)
-
-        async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run=False, use_pades=False,
-                             timestamper=None, signed_attr_settings=None, is_pdf_sig=True,
-                             encap_content_info=None):
-            attrs = signed_attr_settings
-            # What pyHanko passes for a plain PAdES signature: no CAdES or revocation attributes, and a
-            # signing time that PAdES leaves out of the CMS (it goes into the signature dictionary).
-            constant = attrs is None or (getattr(attrs, "cades_signed_attrs", None) is None
-                                         and getattr(attrs, "adobe_revinfo_attr", None) is None
-                                         and (use_pades or attrs.signing_time is None))
-            plain = (timestamper is None and encap_content_info is None and constant and not dry_run
-                     and self._fast(digest_algorithm))
-            if not plain:
-                return await super().async_sign(
-                    data_digest, digest_algorithm, dry_run=dry_run, use_pades=use_pades, timestamper=timestamper,
-                    signed_attr_settings=signed_attr_settings, is_pdf_sig=is_pdf_sig,
-                    encap_content_info=encap_content_info)
-            key = (digest_algorithm, use_pades, is_pdf_sig)
-            template = self._templates.get(key)
-            if template is None:
-                with self._template_lock:
-                    template = self._templates.get(key) or await self._build_template(
-                        key, len(data_digest), digest_algorithm, use_pades, is_pdf_sig, attrs)
-            out = self.patch_template(template, data_digest, digest_algorithm)
-            if out is None:  # cannot happen with RSA PKCS#1 v1.5; be safe anyway
-                return await super().async_sign(data_digest, digest_algorithm, use_pades=use_pades,
-                                                is_pdf_sig=is_pdf_sig)
-            return cms.ContentInfo.load(bytes(out))
-
-        def patch_template(self, template, data_digest: bytes, digest_algorithm: str) -> bytearray | None:
-            """The template's DER with this digest in its signed attributes and the RSA signature over them."""
-            der, digest_at, attrs_at, attrs_len, sig_at, sig_len = template
-            out = bytearray(der)
-            out[digest_at:digest_at + len(data_digest)] = data_digest
-            # The signature covers the DER of the signed attributes as a SET (tag 0x31).
-            attrs = b"\x31" + bytes(out[attrs_at + 1:attrs_at + attrs_len])
-            signature = self._key.sign(attrs, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-            if len(signature) != sig_len:
-                return None
-            out[sig_at:sig_at + sig_len] = signature
-            return out
-
-        async def _build_template(self, key, digest_len, digest_algorithm, use_pades, is_pdf_sig, attrs):
-            marker = os.urandom(digest_len)
-            info = await super().async_sign(marker, digest_algorithm, use_pades=use_pades, is_pdf_sig=is_pdf_sig,
-                                            signed_attr_settings=attrs)
-            der = info.dump()
-            signer_info = info["content"]["signer_infos"][0]
-            attrs = signer_info["signed_attrs"].dump()
-            signature = signer_info["signature"].native
-            positions = [der.find(marker), der.find(attrs), der.find(signature)]
-            if -1 in positions or der.count(marker) != 1 or der.count(signature) != 1:
-                raise RuntimeError("CMS template: fields not found")
-            template = (der, positions[0], positions[1], len(attrs), positions[2], len(signature))
-            self._templates[key] = template
-            return template
-
-    return TemplatedSigner
+def _pkcs12_source() -> tuple[Path, bytes | None] | None:
+    if settings.CERTIFICATE_PKCS12_PATH:
+        password = settings.CERTIFICATE_PKCS12_PASSWORD
+        return Path(settings.CERTIFICATE_PKCS12_PATH), password.encode() if password else None
+    if not settings.CERTIFICATE_DEMO_SIGNER:
+        return None
+    return _demo_pkcs12()
 
 
 def _load() -> dict | None:
@@ -185,16 +133,16 @@ def _load() -> dict | None:
     from pyhanko.sign import fields, signers
 
     path, password = source
-    loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
-    signer = _templated_signer_class()(signing_key=loaded.signing_key, signing_cert=loaded.signing_cert,
-                                       cert_registry=loaded.cert_registry)
-    subject = loaded.signing_cert.subject.native
-    label = subject.get("common_name") or loaded.signing_cert.subject.human_friendly
+    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    if signer is None:
+        raise RuntimeError(f"{path}: pyHanko cannot load this PKCS#12 file (wrong password or not a signing key)")
+    subject = signer.signing_cert.subject.native
+    label = subject.get("common_name") or signer.signing_cert.subject.human_friendly
     if subject.get("organization_name"):
         label = f"{label}, {subject['organization_name']}"
     meta = signers.PdfSignatureMetadata(
         field_name="TandaTanganPanitia", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        name=subject.get("common_name") or label, location=getattr(settings, "CERTIFICATE_SIGNING_LOCATION", "Jakarta"),
+        name=subject.get("common_name") or label, location=settings.CERTIFICATE_SIGNING_LOCATION,
         reason="Sertifikat kehadiran diterbitkan oleh panitia",
     )
     return {"signer": signer, "meta": meta, "label": label, "pdf_signer": signers.PdfSigner(meta, signer=signer),
@@ -202,8 +150,8 @@ def _load() -> dict | None:
 
 
 def signer_state() -> dict | None:
-    key = (getattr(settings, "CERTIFICATE_PKCS12_PATH", ""), getattr(settings, "CERTIFICATE_DEMO_SIGNER", True),
-           str(getattr(settings, "VAR_DIR", "")))
+    key = (settings.CERTIFICATE_PKCS12_PATH, settings.CERTIFICATE_DEMO_SIGNER, str(settings.VAR_DIR),
+           tuple(settings.CERTIFICATE_DEMO_PKCS12_PASSWORDS))
     with _lock:
         if _state.get("key") != key:
             _state.clear()
@@ -218,84 +166,39 @@ def signer_label() -> str:
     return state["label"] if state else ""
 
 
-def sign_pdf(data: bytes) -> bytes:
-    """The PDF with a PAdES signature added by incremental update; unchanged when signing is off."""
+def sign_pdf(data: bytes, *, reason: str | None = None, field_name: str | None = None) -> bytes:
+    """The PDF with a PAdES signature added by incremental update; unchanged when signing is off.
+
+    ``reason`` and ``field_name`` name what the signature is for when it is not a certificate (an
+    invitation letter, an activity report): the same signer, key and settings, another /Reason.
+    """
     state = signer_state()
     if state is None:
         return data
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
+    pdf_signer = state["pdf_signer"]
+    if reason is not None or field_name is not None:
+        from pyhanko.sign import signers
+
+        meta = dataclasses.replace(state["meta"], reason=reason or state["meta"].reason,
+                                   field_name=field_name or state["meta"].field_name)
+        pdf_signer = signers.PdfSigner(meta, signer=state["signer"])
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     if state["reserved"] is None:
         # Size the signature container once (a dry run), not for every document.
-        out = state["pdf_signer"].sign_pdf(writer)
+        out = pdf_signer.sign_pdf(writer)
         from pyhanko.pdf_utils.reader import PdfFileReader
 
         sig = PdfFileReader(out).embedded_signatures[0]
         # Hex digits in /Contents: two per byte of the CMS container, with room to spare.
         state["reserved"] = 2 * len(sig.pkcs7_content) + 1024
         return out.getvalue()
-    return state["pdf_signer"].sign_pdf(writer, bytes_reserved=state["reserved"]).getvalue()
+    return pdf_signer.sign_pdf(writer, bytes_reserved=state["reserved"]).getvalue()
 
 
-class InlineSigner:
-    """Signs PDFs that ``fastpath`` writes with a signature dictionary already in place.
-
-    The CMS container is the one pyHanko built for its own PAdES signature in this
-    process (``TemplatedSigner``'s template, made by signing a one-page document through
-    ``PdfSigner`` once), so the signed attributes are exactly pyHanko's; only the digest
-    and the RSA signature differ per document.
-    """
-
-    def __init__(self, state: dict):
-        self.state = state
-        signer = state["signer"]
-        if not signer._templates:
-            sign_pdf(_blank_pdf())
-        template_key = next((k for k in signer._templates if k[0] == "sha256" and k[1]), None)
-        if template_key is None or not signer._fast("sha256"):
-            raise RuntimeError("no PAdES template for SHA-256")
-        self.template = signer._templates[template_key]
-        self.hex_digits = 2 * len(self.template[0]) + 64
-        meta = state["meta"]
-        from pyhanko.pdf_utils.generic import pdf_string
-
-        def text(value: str) -> bytes:
-            buffer = io.BytesIO()
-            pdf_string(value).write_to_stream(buffer)
-            return buffer.getvalue()
-
-        self.field_name = text(meta.field_name)
-        self.entries = (b"/Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/Name" + text(meta.name)
-                        + b"/Location" + text(meta.location) + b"/Reason" + text(meta.reason))
-        self.text = text
-
-    def signature_dictionary(self) -> bytes:
-        """The /Sig dictionary with a zeroed /Contents and a /ByteRange of fixed width, to be patched."""
-        now = dt.datetime.now(dt.timezone.utc).strftime("D:%Y%m%d%H%M%S+00'00'")
-        return (b"<<" + self.entries + b"/M" + self.text(now) + b"/ByteRange[0 0000000000 0000000000 0000000000]"
-                b"/Contents<" + b"0" * self.hex_digits + b">>>")
-
-    def sign(self, pdf: bytearray, contents_at: int) -> None:
-        """Fill the byte range and the CMS into ``pdf`` in place; ``contents_at`` is the offset of ``<``."""
-        import hashlib
-
-        end = contents_at + self.hex_digits + 2
-        byte_range = b"[0 %010d %010d %010d]" % (contents_at, end, len(pdf) - end)
-        at = pdf.rfind(b"/ByteRange[", 0, contents_at) + len(b"/ByteRange")
-        pdf[at:at + len(byte_range)] = byte_range
-        view = memoryview(pdf)
-        digest = hashlib.sha256(view[:contents_at])
-        digest.update(view[end:])
-        view.release()
-        cms_der = self.state["signer"].patch_template(self.template, digest.digest(), "sha256")
-        if cms_der is None:
-            raise RuntimeError("signature length changed")
-        hex_cms = bytes(cms_der).hex().upper().encode()
-        pdf[contents_at + 1:contents_at + 1 + len(hex_cms)] = hex_cms
-
-
-def _blank_pdf() -> bytes:
+def blank_pdf() -> bytes:
+    """A one-page empty PDF (sizing a signature, checking that a signer works)."""
     from pypdf import PdfWriter
 
     writer = PdfWriter()
@@ -303,19 +206,6 @@ def _blank_pdf() -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
-
-
-def inline_signer() -> InlineSigner | None:
-    """The process's signer for ``fastpath``'s files, or None when PDFs are not signed."""
-    state = signer_state()
-    if state is None:
-        return None
-    with _lock:
-        if "inline" not in state:
-            state["inline"] = None
-    if state["inline"] is None:
-        state["inline"] = InlineSigner(state)
-    return state["inline"]
 
 
 def validate_signature(data: bytes) -> dict:

@@ -6,35 +6,39 @@ Thin views: access through rakor.roles, writes through certificates.services.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
+import tempfile
 import zipfile
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attendance.models import Registration
-from attendance.views_organiser import organiser_only
-from attendance.views_public import portal_view
+from attendance.portal import portal_view
+from rakor.access import organiser_only
+from rakor.media import stored_file_response
 from rakor.models import Event, Unit
 from rakor.roles import can_manage_unit, coordinator_unit, is_organiser
+from rakor.uploads import human_size, upload_limit
 
 from . import selectors, services
-from .eligibility import event_eligibility
+from .eligibility import event_eligibility, sessions_to_come
 from .models import Certificate, CertificateTemplate, IssueRun
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PAGE_SIZE = 100
+ZIP_IN_MEMORY_BYTES = 16 * 1024 * 1024
 
 
 def _filename(certificate: Certificate) -> str:
@@ -42,12 +46,12 @@ def _filename(certificate: Certificate) -> str:
     return f"sertifikat-{certificate.event.slug}-{number or certificate.code}.pdf"
 
 
-def _pdf_response(certificate: Certificate, *, inline: bool = False) -> FileResponse:
+def _pdf_response(certificate: Certificate, *, inline: bool = False) -> HttpResponse:
+    if not certificate.has_pdf:  # the recipient's data was erased on request: the PDF is gone
+        raise Http404
     certificate = services.ensure_rendered(certificate)
-    response = FileResponse(default_storage.open(certificate.pdf.name, "rb"), content_type="application/pdf",
-                            as_attachment=not inline, filename=_filename(certificate))
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(certificate.pdf.name, content_type="application/pdf", as_attachment=not inline,
+                                filename=_filename(certificate))
 
 
 # ---------------------------------------------------------------- organisers
@@ -60,6 +64,14 @@ def _run_data(run: IssueRun | None) -> dict:
             "total": run.total, "percent": run.percent, "allocated": run.allocated, "error": run.error,
             "started_at": run.started_at.isoformat(),
             "finished_at": run.finished_at.isoformat() if run.finished_at else None}
+
+
+def _to_come_warning(n: int) -> str:
+    return ngettext(
+        "Acara masih berlangsung: %(n)d sesi belum selesai. Kelayakan dan JP sertifikat yang diterbitkan sekarang "
+        "hanya menghitung sesi yang sudah berlangsung; terbitkan ulang sesudah acara bila perlu.",
+        "Acara masih berlangsung: %(n)d sesi belum selesai. Kelayakan dan JP sertifikat yang diterbitkan sekarang "
+        "hanya menghitung sesi yang sudah berlangsung; terbitkan ulang sesudah acara bila perlu.", n) % {"n": n}
 
 
 @organiser_only
@@ -96,10 +108,12 @@ def organiser_page(request, event):
     counts["to_issue"] = sum(1 for r in registrations if results[r.pk].eligible and r.pk not in certificates)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     run = selectors.latest_run(event)
+    to_come = sessions_to_come(event)
     return render(request, "certificates/organiser.html", {
         "event": event, "nav": "certificates", "page": page, "counts": counts, "query": query, "show": show,
         "page_query": urlencode({"q": query, "show": show}),
         "templates": list(CertificateTemplate.objects.filter(event=event)), "run": run, "run_data": _run_data(run),
+        "to_come": to_come, "to_come_warning": _to_come_warning(to_come) if to_come else "",
     })
 
 
@@ -122,6 +136,9 @@ def organiser_issue_all(request, event):
 
     transaction.on_commit(lambda: issue_certificates_task.delay(run.pk))
     messages.success(request, _("Penerbitan sertifikat dimulai."))
+    to_come = sessions_to_come(event)
+    if to_come:
+        messages.warning(request, _to_come_warning(to_come))
     return redirect("certificates:organiser", event.slug)
 
 
@@ -214,7 +231,7 @@ def organiser_reissue(request, event, code):
 def organiser_pdf(request, event, code):
     event = get_object_or_404(Event, slug=event)
     certificate = _certificate(event, code)
-    if certificate.status == Certificate.Status.REVOKED and not certificate.pdf:
+    if not certificate.has_pdf:
         raise Http404
     return _pdf_response(certificate)
 
@@ -235,13 +252,20 @@ def unit_zip(request, event, unit_id):
             or not can_manage_unit(request.user, unit):
         raise PermissionDenied(_("Anda tidak mengelola unit ini."))
     certificates = list(
-        Certificate.objects.filter(event=event, registration__participant__unit__path__startswith=unit.path)
+        Certificate.objects.filter(event=event, registration__participant__unit__path__startswith=unit.path,
+                                   recipient_erased_at__isnull=True)
         .exclude(status=Certificate.Status.REVOKED)
         .select_related("event", "template", "registration__participant__unit").order_by("seq"))
+    if not certificates:
+        # Say so, instead of downloading an empty archive.
+        messages.info(request, _("Belum ada sertifikat sah untuk %(unit)s dan unit di bawahnya; belum ada yang dapat "
+                                 "diunduh.") % {"unit": unit.name})
+        return redirect(reverse("attendance:unit_attendance", args=[event.slug]) + f"?unit={unit.pk}")
     pending = [c for c in certificates if c.status == Certificate.Status.PENDING]
     if pending:
         services.render_pending(pending, processes=1)
-    buffer = io.BytesIO()
+    # Built in a temporary file of this node (a unit's ZIP can be hundreds of MB), read from storage, streamed out.
+    buffer = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY_BYTES)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for c in certificates:
             c = services.ensure_rendered(c)
@@ -251,6 +275,7 @@ def unit_zip(request, event, unit_id):
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", unit.short_name or unit.code).strip("-")
     response = FileResponse(buffer, content_type="application/zip", as_attachment=True,
                             filename=f"sertifikat-{event.slug}-{name}.zip")
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -264,6 +289,10 @@ def portal_pdf(request, registration: Registration):
     from .templatetags.certificates import portal_certificate_info
 
     info = portal_certificate_info(registration)
+    if info["wait"] is not None:
+        # Issued and verifiable all the same; only this download waits (e.g. for the evaluation).
+        messages.info(request, info["wait"].message)
+        return redirect(info["wait"].url)
     certificate = info["certificate"]
     if certificate is None and info["can_issue"]:
         try:
@@ -284,8 +313,9 @@ def _check_upload(request, certificate: Certificate | None) -> dict | None:
     upload = request.FILES.get("pdf")
     if upload is None:
         return {"ok": False, "message": _("Pilih berkas PDF sertifikat yang akan diperiksa.")}
-    if upload.size > MAX_UPLOAD_BYTES:
-        return {"ok": False, "message": _("Berkas terlalu besar (paling besar 10 MB).")}
+    if upload.size > settings.VERIFY_UPLOAD_MAX_BYTES:
+        return {"ok": False, "message": _("Berkas terlalu besar (paling besar %(limit)s).") % {
+            "limit": human_size(settings.VERIFY_UPLOAD_MAX_BYTES)}}
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -297,6 +327,10 @@ def _check_upload(request, certificate: Certificate | None) -> dict | None:
     if found.status == Certificate.Status.REVOKED:
         return {"ok": False, "sha256": sha, "certificate": found, "message": _(
             "Berkas ini sertifikat yang kami terbitkan dan tidak diubah, tetapi sertifikat tersebut sudah dicabut.")}
+    if found.recipient_erased_at is not None:
+        return {"ok": True, "sha256": sha, "certificate": found, "message": _(
+            "Asli: berkas ini sertifikat yang kami terbitkan dan tidak diubah sedikit pun. Sertifikat ini diterbitkan "
+            "untuk orang yang datanya telah dihapus atas permintaan.")}
     return {"ok": True, "sha256": sha, "certificate": found, "message": _(
         "Asli: berkas ini sertifikat yang kami terbitkan dan tidak diubah sedikit pun.")}
 
@@ -308,6 +342,7 @@ def _verify_context(certificate):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@upload_limit("VERIFY_UPLOAD_MAX_BYTES")
 def verify(request, code):
     certificate = selectors.certificate_for_code(code)
     if certificate is None:
@@ -323,6 +358,7 @@ def verify(request, code):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@upload_limit("VERIFY_UPLOAD_MAX_BYTES")
 def verify_home(request):
     """Type a code, or upload a PDF to learn whether it is one we issued, unaltered."""
     code = (request.GET.get("code") or "").strip().upper()

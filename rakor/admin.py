@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .audit import AuditedAdminMixin, audit_record, snapshot
-from .models import AuditEntry, Event, StaffProfile, Unit
+from .models import AuditEntry, Event, SignInThrottle, StaffProfile, Unit
 from .roles import is_organiser
+from .signin import AdminSignInForm, signin_unlock
 
 
 class OrganiserAdmin(admin.ModelAdmin):
@@ -71,6 +72,22 @@ class OrganiserInline:
         return is_organiser(request.user) or super().has_delete_permission(request, obj)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """A record shown beside its parent that nobody adds to or edits here; organisers may read it."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_organiser(request.user) or super().has_view_permission(request, obj)
+
+
 class ChildUnitInline(OrganiserInline, admin.TabularInline):
     model = Unit
     fk_name = "parent"
@@ -85,13 +102,13 @@ class ChildUnitInline(OrganiserInline, admin.TabularInline):
 class UnitAdmin(AuditedInlinesMixin, AuditedAdminMixin, OrganiserAdmin):
     list_display = ("indented_name", "code", "kind", "parent", "province", "sort_order")
     list_filter = ("kind", "province")
-    search_fields = ("name", "short_name", "code", "province")
+    search_fields = ("name", "short_name", "aliases", "code", "province")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
     ordering = ("path",)
     list_per_page = 100
     readonly_fields = ("path",)
-    fields = ("name", "short_name", "code", "kind", "parent", "province", "sort_order", "path")
+    fields = ("name", "short_name", "aliases", "code", "kind", "parent", "province", "sort_order", "path")
     inlines = [ChildUnitInline]
 
     @admin.display(description=_("nama"), ordering="path")
@@ -108,7 +125,7 @@ class EventAdmin(AuditedAdminMixin, OrganiserAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("organiser_unit",)
     # The signing key never leaves the server; the public key is what scanners hold.
-    readonly_fields = ("public_key", "quota_usage_table", "created_at")
+    readonly_fields = ("public_key", "created_at")
     organiser_can_delete = False
     fieldsets = (
         (None, {"fields": ("name", "slug", "theme", "organiser_unit")}),
@@ -116,30 +133,12 @@ class EventAdmin(AuditedAdminMixin, OrganiserAdmin):
         (_("Pendaftaran"), {"fields": ("registration_opens", "registration_closes", "in_person_capacity",
                                        "requires_approval")}),
         (_("Layanan peserta"), {"fields": ("wa_service", "wa_complaints")}),
+        (_("Presensi"), {"fields": ("offline_scan_hours", "join_spread_seconds")}),
         (_("Tiket"), {"fields": ("public_key", "created_at"),
                       "description": _("Kunci publik untuk memeriksa tiket QR tanpa jaringan. Kunci penanda tangan "
                                        "tidak pernah ditampilkan.")}),
-        (_("Pemakaian kuota luring"), {"fields": ("quota_usage_table",)}),
-    )
+    )  # attendance/admin.py adds the quota usage table
 
-    @admin.display(description=_("kuota per unit dan hari"))
-    def quota_usage_table(self, event: Event):
-        if not event.pk:
-            return "-"
-        from attendance.selectors import quota_usage
-
-        uses = quota_usage(event)
-        if not uses:
-            return _("Belum ada kuota unit untuk acara ini (tambah di menu Kuota unit).")
-        head = format_html_join("", "<th>{}</th>", ((formats.date_format(d, "D j M"),) for d in event.days))
-        body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td>{}</tr>",
-            ((use.unit.name, use.seats,
-              format_html_join("", "<td>{}</td>", ((use.used_per_day.get(d, 0),) for d in event.days)))
-             for use in uses),
-        )
-        return format_html('<table><thead><tr><th>{}</th><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
-                           _("Unit"), _("Kursi"), head, body)
 
 
 @admin.register(StaffProfile)
@@ -184,3 +183,33 @@ class AuditEntryAdmin(OrganiserAdmin):
 
 def _shown(value) -> str:
     return "—" if value is None or value == "" else str(value)
+
+
+admin.site.login_form = AdminSignInForm  # /admin/login/ is throttled and says so (rakor.signin)
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(OrganiserAdmin):
+    """Failed sign-ins and locks, read-only; "Buka kunci" lifts the selected locks (audited)."""
+
+    list_display = ("key", "kind", "locked_until", "failures", "locks", "last_locked_at")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+    fields = ("kind", "key", "failures", "window_started_at", "locked_until", "locks", "last_locked_at", "updated_at")
+    readonly_fields = fields
+    actions = ["unlock"]
+    organiser_can_delete = False  # deleting a row would lift its lock without a trace
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Buka kunci yang dipilih"))
+    def unlock(self, request, queryset):
+        lifted = [row for row in queryset if row.is_locked]
+        for row in lifted:
+            signin_unlock(throttle=row, by=request.user, reason=_("dibuka di /admin/"))
+        self.message_user(request, ngettext("%(n)d kunci dibuka.", "%(n)d kunci dibuka.", len(lifted))
+                          % {"n": len(lifted)})

@@ -7,15 +7,20 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakor.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from rakor.routing import websocket_urlpatterns  # noqa: E402
+from rakor.uploads import UploadLimitASGIMiddleware  # noqa: E402
+from rakor.ws_auth import LazyAuthMiddlewareStack  # noqa: E402
+from attendance.online.fastpath import OnlineFastPath  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # A body beyond the path's upload limit is never received in full (Django would spool it first).
+        # The join link's and the heartbeat's common case is answered before Django (issue 15, the herd).
+        "http": OnlineFastPath(UploadLimitASGIMiddleware(django_asgi_app)),
+        # The user is read when a consumer's access check asks (rakor/ws_auth.py), not on every connect.
+        "websocket": AllowedHostsOriginValidator(LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

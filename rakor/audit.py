@@ -15,12 +15,21 @@ import datetime as dt
 import decimal
 import uuid
 
-from django.db import models
+from django.apps import apps
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models import Q
 
 from rakor.models import AuditEntry
+from rakor.redaction import REDACTED, rows_mentioning, scrub_objects
 
 # Never copied into the trail: secrets and keys.
-SECRET_FIELDS = {"portal_secret", "signing_key", "token_hash", "password", "meeting_passcode", "passcode"}
+SECRET_FIELDS = {"portal_secret", "signing_key", "token_hash", "password", "meeting_passcode", "passcode",
+                 "short_code"}  # the ticket's short code works at the desk like the QR (attendance.codes)
+# Columns derived from others for search (attendance.search): the trail keeps their sources, and an
+# erasure redacts those; a copy here would outlive it.
+DERIVED_FIELDS = {"search_name", "id_digits"}
 
 
 def _json_value(value):
@@ -49,7 +58,7 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     for field in obj._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in SECRET_FIELDS:
+        if field.name in SECRET_FIELDS or field.name in DERIVED_FIELDS:
             continue
         data[field.name] = _json_value(getattr(obj, field.attname))
     return data
@@ -108,3 +117,76 @@ class AuditedAdminMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+# ---------------------------------------------------------------- erasure on request (UU PDP)
+
+
+def audit_redact(*, owned, marks, own_marks) -> int:
+    """Erase a person from the audit trail: the entries stay, the personal values go.
+
+    Entries about the person's own rows (``owned``, a ``rakor.redaction.Owned``) lose the
+    values of their personal keys and every mention of ``own_marks``; any other entry loses every
+    mention of ``marks``. The object's label, before, after and reason are rewritten. On
+    PostgreSQL the trail's trigger lets only this through, announced with
+    ``SET LOCAL rakor.audit_redaction``. Call inside the erasure's transaction; returns how
+    many entries changed.
+    """
+    fields = ["object_repr", "before", "after", "reason"]
+    own_q = Q(pk__in=[])
+    for label, ids in owned.ids.items():
+        if ids:
+            own_q |= Q(model=label, object_id__in=sorted(ids))
+    changed: dict[int, AuditEntry] = {}
+    for entry in AuditEntry.objects.filter(own_q):
+        keys = owned.keys.get(entry.model, set())
+        dirty = False
+        for side in ("before", "after"):
+            data = getattr(entry, side)
+            if isinstance(data, dict):
+                for key in keys & set(data):
+                    if data[key] not in ("", None, REDACTED):
+                        data[key] = REDACTED
+                        dirty = True
+        if scrub_objects([entry], fields, own_marks) or dirty:
+            changed[entry.pk] = entry
+    for entry in rows_mentioning(AuditEntry.objects.exclude(own_q), fields, marks):
+        if scrub_objects([entry], fields, marks):
+            changed[entry.pk] = entry
+    if not changed:
+        return 0
+    if connection.vendor == "postgresql":  # the trail's trigger lets only this redaction through
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL rakor.audit_redaction = 'on'")
+    AuditEntry.objects.bulk_update(list(changed.values()), fields, batch_size=500)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL rakor.audit_redaction = 'off'")
+    return len(changed)
+
+
+def admin_log_redact(*, owned, marks, own_marks) -> int:
+    """Erase a person from Django's admin history (``django_admin_log``) the same way.
+
+    Entries about the person's own rows get ``REDACTED`` as their label and lose every
+    mention of ``own_marks`` in their change message; other entries lose every mention of
+    ``marks`` in both. Returns how many entries changed.
+    """
+    own_q = Q(pk__in=[])
+    for label, ids in owned.ids.items():
+        if ids:
+            content_type = ContentType.objects.get_for_model(apps.get_model(label))
+            own_q |= Q(content_type=content_type, object_id__in=sorted(ids))
+    changed: dict[int, LogEntry] = {}
+    for entry in LogEntry.objects.filter(own_q):
+        if entry.object_repr != REDACTED:
+            entry.object_repr = REDACTED
+            changed[entry.pk] = entry
+        if scrub_objects([entry], ["change_message"], own_marks):
+            changed[entry.pk] = entry
+    for entry in rows_mentioning(LogEntry.objects.exclude(own_q), ["object_repr", "change_message"], marks):
+        if scrub_objects([entry], ["object_repr", "change_message"], marks):
+            changed[entry.pk] = entry
+    if changed:
+        LogEntry.objects.bulk_update(list(changed.values()), ["object_repr", "change_message"], batch_size=500)
+    return len(changed)

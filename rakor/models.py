@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,10 @@ class Unit(models.Model):
 
     name = models.CharField(_("nama"), max_length=200)
     short_name = models.CharField(_("singkatan"), max_length=60, blank=True)
+    # Other ways people write this unit in the lists they send (old names, local abbreviations),
+    # one per line; the import matches them after rakor.unit_names.unit_key.
+    aliases = models.TextField(_("nama lain"), blank=True, help_text=_(
+        "Satu per baris: nama lama atau singkatan yang dipakai kantor dalam daftar peserta (mis. \"Kandepag Bandung\")."))
     code = models.SlugField(_("kode"), max_length=60, unique=True)
     kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -107,8 +112,21 @@ class Event(models.Model):
     )
     wa_service = models.CharField(_("WA Layanan"), max_length=20, blank=True)
     wa_complaints = models.CharField(_("WA Pengaduan"), max_length=20, blank=True)
-    # Ed25519 key pair that signs this event's tickets (raw 32-byte keys, base64).
-    signing_key = models.CharField(max_length=64, editable=False)
+    offline_scan_hours = models.PositiveSmallIntegerField(
+        _("batas pindaian luring (jam)"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text=_("Pindaian yang disimpan pemindai saat luring diterima bila dikirim paling lambat sekian jam "
+                    "setelah dipindai; yang lebih lama ditolak. Kosong: bawaan server."),
+    )
+    join_spread_seconds = models.PositiveSmallIntegerField(
+        _("sebaran tombol Gabung (detik)"), default=5, validators=[MaxValueValidator(60)],
+        help_text=_("Saat sesi dinyalakan, tombol Gabung di portal setiap peserta menyala setelah jeda acak "
+                    "antara 0 dan sekian detik, supaya ribuan peserta tidak bergabung pada detik yang sama. "
+                    "0: semua menyala seketika."),
+    )
+    # Ed25519 key pair that signs this event's tickets. The private key is sealed (a Fernet token of the raw
+    # 32 bytes under settings.TICKET_KEY_ENCRYPTION_KEYS, rakor/signing.py); the public key is raw, base64url.
+    signing_key = models.TextField(editable=False)
     public_key = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -132,14 +150,19 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.signing_key:
-            from rakor.signing import generate_keypair
+            from rakor.signing import generate_sealed_keypair
 
-            self.signing_key, self.public_key = generate_keypair()
+            self.signing_key, self.public_key = generate_sealed_keypair()
         super().save(*args, **kwargs)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def offline_hours(self) -> int:
+        """How old an offline-queued scan may be when it reaches the server (attendance.checkin.scan_time)."""
+        return self.offline_scan_hours or settings.CHECKIN_OFFLINE_MAX_HOURS
 
     @property
     def days(self) -> list[dt.date]:
@@ -207,3 +230,37 @@ class AuditEntry(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins of one account name or one client address, and its lock (``rakor.signin``).
+
+    One row per name (as typed, whether or not such an account exists) and per address
+    (an IPv6 client by its /64). ``failures`` counts within the current window;
+    ``locks`` counts the locks in a row, each twice as long as the one before.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("nama pengguna")
+        ADDRESS = "address", _("alamat jaringan")
+
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("nama pengguna / alamat"), max_length=150)
+    failures = models.PositiveIntegerField(_("gagal dalam jendela ini"), default=0)
+    window_started_at = models.DateTimeField(_("jendela mulai"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("dikunci sampai"), null=True, blank=True, db_index=True)
+    locks = models.PositiveIntegerField(_("penguncian berturut-turut"), default=0)
+    last_locked_at = models.DateTimeField(_("terakhir dikunci"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="signin_throttle_kind_key")]
+        verbose_name = _("kunci masuk")
+        verbose_name_plural = pgettext_lazy("jamak", "kunci masuk")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()

@@ -6,9 +6,15 @@ import io
 
 import segno
 
+# One mask for every code. QR readers decode all eight masks (ISO/IEC 18004 §7.8); choosing the "best"
+# one means drawing and scoring all eight, about three quarters of the drawing's CPU (9.6 → 2.7 ms a
+# ticket), paid by every participant whose portal shows their ticket in the herd minute (issue 15).
+# tests/e2e/test_portal_qr_browser.py decodes tickets drawn this way with the scanner's own jsQR.
+MASK = 2
+
 
 def _qr(payload: str):
-    return segno.make(payload, error="m", micro=False)
+    return segno.make(payload, error="m", micro=False, mask=MASK)
 
 
 def qr_svg(payload: str, *, scale: int = 6) -> str:

@@ -1,0 +1,1 @@
+"""Old migrations only: see apps.py."""

@@ -36,9 +36,39 @@ def _redis_database_per_worker() -> None:
 _redis_database_per_worker()
 
 
+def _fast_password_hasher() -> None:
+    """Tests hash passwords with MD5 (tests only: a password hashed here protects nothing).
+
+    PBKDF2's 1,000,000 rounds cost ~0.3 s per hash and per sign-in; the suite makes thousands.
+    """
+    from django.conf import settings
+
+    if settings.configured:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_fast_password_hasher()
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language (Bahasa Indonesia) and leaves it so.
+
+    Django keeps the active language per thread; a test that activates English (a request
+    through a consumer, a mail rendered for an English-speaking recipient, a direct
+    ``translation.activate``) and does not restore it would otherwise make the next test on
+    the same xdist worker render English labels (CI once failed on exactly that)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
@@ -73,12 +103,45 @@ def _fresh_process_caches():
     """Per-process caches keyed by primary keys that a rolled-back test may reuse."""
     from django.core.cache import cache
 
+    from agenda.selectors import forget_local_agendas
     from attendance.authentication import forget_devices
     from attendance.checkin import _window_cache
 
-    _window_cache.clear()
+    _window_cache.clear_here()
     forget_devices()
+    forget_local_agendas()
     cache.clear()
     yield
-    _window_cache.clear()
+    _window_cache.clear_here()
     forget_devices()
+    forget_local_agendas()
+
+
+@pytest.fixture
+def door_clock():
+    """The server's clock stopped at noon (Asia/Jakarta) of today's date, for tests whose scans go through
+    the API: the server's clock decides a check-in's time (issue 19), so the hour a test runs at must not
+    decide whether the door is open. Scans a test dates this morning are offline scans a few hours old."""
+    import datetime as dt
+    import zoneinfo
+
+    import time_machine
+
+    noon = dt.datetime.combine(dt.date.today(), dt.time(12), tzinfo=zoneinfo.ZoneInfo("Asia/Jakarta"))
+    with time_machine.travel(noon, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def after_the_sessions():
+    """The clock at 21:00 (Asia/Jakarta) of today's date, running: the test sessions of today (the factories put
+    them in the morning and afternoon) have ended, so their minutes can be finalised (issue 12, item 6) whatever
+    the hour the test runs at."""
+    import datetime as dt
+    import zoneinfo
+
+    import time_machine
+
+    evening = dt.datetime.combine(dt.date.today(), dt.time(21), tzinfo=zoneinfo.ZoneInfo("Asia/Jakarta"))
+    with time_machine.travel(evening, tick=True) as traveller:
+        yield traveller

@@ -1,9 +1,8 @@
 """The tamper-evident attendance chain: CheckInSeal, and (PostgreSQL) append-only triggers.
 
 On PostgreSQL the database itself refuses UPDATE and DELETE of check-ins and of their
-seals: the attendance record is append-only whatever the application does. The audit
-trail (rakor_auditentry, created by rakor 0002) gets the same guard here, with the
-exceptions described at AUDIT_CREATE. (TRUNCATE,
+seals: the attendance record is append-only whatever the application does. (The audit
+trail's own guard, once installed here too, is rakor's: rakor 0006.) (TRUNCATE,
 which the test runner's flush uses, is not a row operation and stays possible for the
 database owner.) SQLite has no such triggers; there the chain alone shows tampering.
 """
@@ -28,43 +27,12 @@ CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
 """
 DROP = "DROP TRIGGER IF EXISTS {table}_append_only ON {table};"
 
-# The audit trail (rakor.AuditEntry) is append-only the same way, with two exceptions:
-# Django's ON DELETE SET NULL when a user account or an event goes (actor_label still
-# names the person), and erasing a person's data on request (UU PDP), which
-# attendance.services._redact_audit does with `SET LOCAL rakor.audit_redaction = 'on'`
-# and which may change only the before/after values and the object's label.
-AUDIT_CREATE = """
-CREATE OR REPLACE FUNCTION rakor_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE'
-       AND NEW.id = OLD.id AND NEW.at = OLD.at AND NEW.actor_label = OLD.actor_label
-       AND NEW.action = OLD.action AND NEW.model = OLD.model AND NEW.object_id = OLD.object_id
-       AND NEW.reason = OLD.reason
-       AND (NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id OR NEW.actor_id IS NULL)
-       AND (NEW.event_id IS NOT DISTINCT FROM OLD.event_id OR NEW.event_id IS NULL)
-       AND ((NEW.before IS NOT DISTINCT FROM OLD.before AND NEW.after IS NOT DISTINCT FROM OLD.after
-             AND NEW.object_repr = OLD.object_repr)
-            OR current_setting('rakor.audit_redaction', true) = 'on')
-    THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'rakor: % is append-only (% refused)', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'integrity_constraint_violation';
-END;
-$$;
-DROP TRIGGER IF EXISTS rakor_auditentry_append_only ON rakor_auditentry;
-CREATE TRIGGER rakor_auditentry_append_only BEFORE UPDATE OR DELETE ON rakor_auditentry
-    FOR EACH ROW EXECUTE FUNCTION rakor_audit_append_only();
-"""
-
-
 def add_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(CREATE, params=None)
     for table in TABLES:
         schema_editor.execute(TRIGGER.format(table=table), params=None)
-    schema_editor.execute(AUDIT_CREATE, params=None)
 
 
 def drop_triggers(apps, schema_editor):
@@ -72,9 +40,7 @@ def drop_triggers(apps, schema_editor):
         return
     for table in TABLES:
         schema_editor.execute(DROP.format(table=table))
-    schema_editor.execute("DROP TRIGGER IF EXISTS rakor_auditentry_append_only ON rakor_auditentry;")
     schema_editor.execute("DROP FUNCTION IF EXISTS rakor_append_only();")
-    schema_editor.execute("DROP FUNCTION IF EXISTS rakor_audit_append_only();")
 
 
 class Migration(migrations.Migration):

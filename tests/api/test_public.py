@@ -103,7 +103,7 @@ def test_schema_documents_the_lists_and_token_auth(client):
 def test_sessions_list_pages(client):
     import datetime as dt
 
-    from sessions_app.models import Session
+    from agenda.models import Session
 
     event = EventFactory(slug="rakorwas-uji")
     for i in range(3):

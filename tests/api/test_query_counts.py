@@ -4,7 +4,7 @@ import pytest
 
 from attendance.chain import seal_event
 from rakor.models import Unit
-from sessions_app.models import Session
+from agenda.models import Session
 from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory, UnitFactory, coordinator, organiser
 
 from .factories_api import at, refused_scan, scan, token_client

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from attendance.chain import seal_event
 from attendance.models import Registration
-from sessions_app.models import Session
+from agenda.models import Session
 from tests.factories import EventFactory, organiser
 
 from .factories_api import at, person, refused_scan, scan, tree

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from attendance.models import Registration, RegistrationDay
-from sessions_app.models import Session
+from agenda.models import Session
 from tests.factories import EventFactory, UserFactory, coordinator, organiser, scanner
 
 from .factories_api import at, person, refused_scan, scan, token_client, tree

@@ -16,7 +16,8 @@ import uuid
 from types import SimpleNamespace
 
 from attendance.models import CheckIn, Registration
-from sessions_app.models import OnlineAttendance, Session
+from agenda.models import Session
+from attendance.models import OnlineAttendance
 from tests.factories import EventFactory, RegistrationFactory, UnitFactory
 
 DAY1, DAY2, DAY3 = dt.date(2022, 11, 21), dt.date(2022, 11, 22), dt.date(2022, 11, 23)

@@ -162,11 +162,16 @@ def test_two_gates_same_instant_make_one_entry():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_one_statement_admission_keeps_every_rule_on_postgresql():
+def test_one_statement_admission_keeps_every_rule_on_postgresql(door_clock, settings):
     """Outside a transaction (as in production) PostgreSQL admits a first entry in one statement;
-    everything else falls back to the full decision. Both must give the same answers."""
+    everything else falls back to the full decision. Both must give the same answers.
+    (Every result of the contract is asked of both paths in tests/attendance/test_admission.py.)"""
     if connection.vendor != "postgresql":
         pytest.skip("the one-statement path is PostgreSQL's")
+    # What is counted here is the admission. Sealing the check-in into the chain is a step of its
+    # own, after the commit: inline where no worker runs (no Redis: ATTENDANCE_SEAL_INLINE), by the
+    # beat worker otherwise (tests/attendance/test_chain.py holds it to its promises).
+    settings.ATTENDANCE_SEAL_INLINE = False
     reg = RegistrationFactory()
     online = RegistrationFactory(event=reg.event, modes=["online", "online", "online"])
     revoked = RegistrationFactory(event=reg.event, ticket_revoked_at=timezone.now())
@@ -190,3 +195,38 @@ def test_one_statement_admission_keeps_every_rule_on_postgresql():
     row = CheckIn.objects.get(pk=first.checkin.pk)
     assert (row.registration, row.day, row.result, row.ticket_text) == (reg, reg.event.days[0], "ok", reg.ticket)
     assert CheckIn.objects.filter(registration=reg, result="ok").count() == 1
+
+    # The time rules (scan_time, issue 19) are decided before either path: a scan they refuse never
+    # reaches the one statement, and a scan they accept gets the same answer on both paths.
+    from django.db import transaction
+
+    from attendance.models import ScannerDevice
+
+    def both(device_scanned_at, device=None):
+        """(answer in one statement, its query kinds, answer of the full decision in a transaction)."""
+        one, full = RegistrationFactory(event=reg.event), RegistrationFactory(event=reg.event)
+        kw = {"device_scanned_at": device_scanned_at, "offline": True, "device": device}
+        with CaptureQueriesContext(connection) as queries:
+            fast = checkin_perform(event=reg.event, ticket=one.ticket, nonce=uuid.uuid4(), **kw)
+        with transaction.atomic():
+            slow = checkin_perform(event=reg.event, ticket=full.ticket, nonce=uuid.uuid4(), **kw)
+        kinds = [q["sql"][:4] for q in queries.captured_queries]
+        return (fast.result, fast.checkin.scanned_at), kinds, (slow.result, slow.checkin.scanned_at)
+
+    now = timezone.now()  # door_clock: noon in Jakarta on the event's first day
+    hour = dt.timedelta(hours=1)
+    fast, kinds, slow = both(now - hour)  # an offline scan an hour old: its own time counts
+    assert fast == slow == ("ok", now - hour) and kinds == ["WITH"]
+    fast, kinds, slow = both(now - 13 * hour)  # older than the event's 12 hours
+    assert fast == slow == ("stale_scan", now - 13 * hour) and "WITH" not in kinds
+    fast, kinds, slow = both(now + 3 * hour)  # dated ahead of the server
+    assert fast == slow == ("stale_scan", now + 3 * hour) and "WITH" not in kinds
+    fast, kinds, slow = both(now + dt.timedelta(seconds=60))  # within the clock skew: the time of receipt
+    assert fast == slow == ("ok", now) and kinds == ["WITH"]
+    ended = dt.date.today() - dt.timedelta(days=5)
+    old_event = EventFactory(start_date=ended, end_date=ended)
+    device = ScannerDevice.objects.create(event=old_event, name="Lama", token_hash="y" * 64, token_prefix="y")
+    with CaptureQueriesContext(connection) as queries:
+        expired = checkin_perform(event=reg.event, ticket=RegistrationFactory(event=reg.event).ticket,
+                                  nonce=uuid.uuid4(), device=device)
+    assert expired.result == "device_expired" and "WITH" not in [q["sql"][:4] for q in queries.captured_queries]

@@ -91,6 +91,10 @@ async def test_organiser_gets_snapshot_then_each_checkin():
 
         assert await scan(later, minute=15) == "ok"
         pushed = await ws.receive_json_from(timeout=5)
+        # With Redis, pushes are batched every quarter second (rakor.broadcast): the setup's own check-in,
+        # committed before the socket joined, may still be flushed to it after. It is the snapshot's, not new.
+        while pushed["name"] == "Dr. Hadir Pertama":
+            pushed = await ws.receive_json_from(timeout=5)
         assert {k: pushed[k] for k in ("type", "kind", "result", "conflict", "day", "name", "unit", "province", "session")} == {
             "type": "checkin", "kind": "entry", "result": "ok", "conflict": False, "day": today.isoformat(),
             "name": "Ni Made Datang", "unit": "Kanwil Kemenag Provinsi Bali", "province": "Bali", "session": None,

@@ -70,20 +70,22 @@ def test_login_takes_a_coordinator_to_their_event_list(client, tree, event):
     assert "Masuk" in page.content.decode()
     response = client.post(reverse("login"), {"username": "kabagtu.jabar", "password": "rahasia-uji-123"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("attendance:coordinator_home")
-    home = client.get(response["Location"])
+    assert response["Location"] == reverse("console:landing")
+    landing = client.get(response["Location"])  # one event: straight to their unit's page of it
+    assert landing["Location"] == reverse("attendance:unit_list", args=[event.slug])
+    home = client.get(reverse("attendance:coordinator_home"))
     assert "Rakorwas Uji" in home.content.decode()
     assert user.is_authenticated
 
 
 def test_login_takes_a_minute_taker_to_their_minutes(client, tree):
-    from tests.sessions_app.factories_minutes import notulis
+    from tests.minutes.factories_minutes import notulis
 
     user = notulis(tree[0], username="notulis.itjen")
     user.set_password("rahasia-uji-123")
     user.save()
     response = client.post(reverse("login"), {"username": "notulis.itjen", "password": "rahasia-uji-123"})
-    assert response["Location"] == "/notulen/"
+    assert client.get(response["Location"])["Location"] == "/notulen/"
 
 
 def test_wrong_password_is_refused_and_keeps_the_username(client, tree):
@@ -412,23 +414,36 @@ def test_quota_overview_queries_do_not_grow_with_the_number_of_quotas(client, ev
 
 
 def test_overview_figures_equal_the_services_quota_rules(tree, event):
-    """The two-query overview must count exactly like the services' quota rule (nested quotas apart)."""
-    from django.db.models import Count
+    """The two-query overview must count exactly like the seat book (attendance/quotas.py) that the
+    services use, and both like the rule said in words: a quota's subtree minus nested quotas' subtrees."""
+    from django.db.models import Count, Q
 
     from attendance import selectors
     from attendance.models import Registration, RegistrationDay, UnitQuota
-    from attendance.services import _quota_scope
+    from attendance.quotas import SeatBook
 
-    def by_the_services_rule():
-        """The per-quota count the seat check itself uses (services._quota_scope)."""
+    def quota_scope(quota):
+        scope = Q(participant__unit__path__startswith=quota.unit.path)
+        nested = UnitQuota.objects.filter(event=event, unit__path__startswith=quota.unit.path).exclude(pk=quota.pk)
+        for path in nested.values_list("unit__path", flat=True):
+            scope &= ~Q(participant__unit__path__startswith=path)
+        return scope
+
+    def quotas():
+        return UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order", "unit__name")
+
+    def by_the_rule_in_words():
         result = []
-        for quota in UnitQuota.objects.filter(event=event).select_related("unit").order_by("unit__sort_order",
-                                                                                            "unit__name"):
+        for quota in quotas():
             counts = dict(Registration.objects.filter(
-                _quota_scope(quota), event=event, status__in=Registration.ACTIVE_STATUSES,
+                quota_scope(quota), event=event, status__in=Registration.ACTIVE_STATUSES,
                 days__mode=RegistrationDay.Mode.IN_PERSON).values_list("days__date").annotate(n=Count("pk", distinct=True)))
             result.append((quota.unit.name, quota.in_person_seats, {d: counts.get(d, 0) for d in event.days}))
         return result
+
+    def by_the_seat_book():
+        book = SeatBook(event)
+        return [(q.unit.name, q.in_person_seats, {d: book.used[(q.pk, d)] for d in event.days}) for q in quotas()]
 
     kanwil_a, district_a, kanwil_b = tree
     kua = UnitFactory(name="KUA Kecamatan Coblong", parent=district_a, kind=Unit.Kind.OTHER)
@@ -439,7 +454,8 @@ def test_overview_figures_equal_the_services_quota_rules(tree, event):
         (kua, [IN, IN, IN], "cancelled"), (kanwil_b, [ON, IN, ON], "approved"), (UnitFactory(), [IN, IN, IN], "approved"),
     ):
         RegistrationFactory(event=event, participant=ParticipantFactory(unit=unit), modes=modes, status=status)
-    expected = by_the_services_rule()
+    expected = by_the_rule_in_words()
+    assert by_the_seat_book() == expected
     assert [(q.unit.name, q.seats, q.used_per_day) for q in selectors.quota_usage(event)] == expected
     assert dict((name, list(used.values())) for name, _s, used in expected) == {
         "Kanwil Kemenag Provinsi Jawa Barat": [1, 1, 0],

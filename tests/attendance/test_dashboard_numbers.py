@@ -11,7 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from attendance import selectors
 from attendance.models import CheckIn
-from sessions_app.models import OnlineAttendance, Session
+from agenda.models import Session
+from attendance.models import OnlineAttendance
 from tests.attendance.factories_dashboard import DAY1, DAY2, DAY3, at, attendance_world, checkin
 from tests.factories import RegistrationFactory, UnitFactory, UserFactory, coordinator, organiser
 

@@ -12,7 +12,7 @@ from attendance import services
 from attendance.models import CheckIn, ScannerDevice
 from tests.factories import RegistrationFactory, UnitFactory, coordinator, organiser, scanner
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("door_clock")]  # the server decides scan times
 API = "/api/v1/checkins/"
 
 
@@ -81,7 +81,7 @@ def test_organiser_page_creates_device_shows_token_once_with_setup_qr(client, se
     token = re.search(r'data-testid="device-token">([^<]+)<', html).group(1)
     device = ScannerDevice.objects.get()
     assert device.token_hash == ScannerDevice.hash_token(token)
-    assert f"https://rakor.example.go.id/e/{reg.event.slug}/scan/?device={token}" in html
+    assert f"https://rakor.example.go.id/e/{reg.event.slug}/scan/?setup=1#token={token}" in html
     assert "<svg" in html
     assert scan(token, reg).json()["result"] == "ok"
     # The list page afterwards shows the prefix, never the token.

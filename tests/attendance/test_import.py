@@ -71,8 +71,8 @@ def test_good_rows_go_in_and_bad_rows_are_named_by_row_and_column(event, unit):
 
     assert report.lines() == [
         "Baris 3, kolom nip (C): NIP harus 18 digit; yang diisi 17 digit.",
-        'Baris 4, kolom unit (F): Unit "kanwil-antah" tidak ditemukan. Isi kode unit atau nama unit persis seperti '
-        "di daftar unit.",
+        'Baris 4, kolom unit (F): Unit "kanwil-antah" tidak ditemukan. Isi kode unit atau nama unit seperti di '
+        'lembar "unit" pada templat.',
         'Baris 6, kolom email (G): Alamat e-mail "bukan-email" tidak valid.',
         'Baris 7, kolom whatsapp (H): Nomor WhatsApp "12" tidak valid.',
         'Baris 8, kolom hari_1 (J): Cara hadir "hadir sekali" tidak dikenal; isi luring atau daring.',
@@ -146,8 +146,9 @@ def test_nip_typed_as_a_number_in_excel_is_explained(event, unit):
     file = xlsx([row("Ahmad", 1.97805122003121e17, "kanwil-jabar")])
     report = import_participants(event=event, source=file, dry_run=True)
     assert report.lines() == [
-        "Baris 2, kolom nip (C): Nomor terbaca sebagai angka (1.978051E+17) sehingga digit terakhirnya hilang. "
-        "Format kolom ini sebagai Teks di Excel lalu ketik ulang nomornya."]
+        'Baris 2, kolom nip (C): NIP tertulis "1.98E+17": Excel mengubahnya menjadi angka dan digit terakhirnya '
+        "hilang (Excel hanya menyimpan 15 digit angka). Di berkas asal, format kolom ini sebagai Teks (klik kanan "
+        "kolom → Format Cells → Text), ketik ulang NIP-nya, lalu simpan dan unggah lagi."]
 
 
 def test_reimport_of_the_same_file_updates_instead_of_duplicating(event, unit):
@@ -285,15 +286,42 @@ def test_unknown_columns_are_reported_as_ignored(event, unit):
     assert report.notes == ["Kolom yang tidak dikenal dan diabaikan: catatan."]
 
 
-def test_template_has_the_headers_and_an_example_that_imports_cleanly(event, unit):
+def test_template_has_the_headers_a_unit_sheet_and_an_example_that_is_never_imported(event, unit):
+    UnitFactory(code="kankemenag-kab-bandung", name="Kantor Kementerian Agama Kabupaten Bandung",
+                short_name="Kankemenag Kab. Bandung", parent=unit, province="Jawa Barat")
     content = import_template_xlsx(event)
-    sheet = load_workbook(io.BytesIO(content)).active
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["peserta", "unit", "petunjuk"]
+    sheet = workbook["peserta"]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER
+    assert rows[1][0] == "CONTOH - Dr. H. Ahmad Fauzi, M.Ag."
+    assert [list(r) for r in workbook["unit"].iter_rows(values_only=True)] == [
+        ["kode", "nama unit", "singkatan", "provinsi"],
+        ["kanwil-jabar", "Kanwil Kemenag Provinsi Jawa Barat", None, "Jawa Barat"],
+        ["kankemenag-kab-bandung", "Kantor Kementerian Agama Kabupaten Bandung", "Kankemenag Kab. Bandung",
+         "Jawa Barat"],
+    ]
+    unit_lists = [(dv.formula1, str(dv.sqref)) for dv in sheet.data_validations.dataValidation
+                  if dv.formula1.startswith("unit!")]
+    assert unit_lists == [("unit!$A$2:$A$3", "F2:F5001")]
+
     file = io.BytesIO(content)
     file.name = "templat.xlsx"
-    report = import_participants(event=event, source=file, dry_run=True)
-    assert (report.lines(), report.created) == ([], 1)
+    with pytest.raises(ImportFileError) as exc:
+        import_participants(event=event, source=file, dry_run=True)
+    assert exc.value.message == ("Berkas hanya berisi baris contoh dari templat (tidak diimpor); isi data peserta di "
+                                 "bawahnya lalu unggah lagi.")
+    # Filled in below the example: the example row stays out, the person goes in.
+    sheet.append(row("Siti Aminah", valid_nip("P"), "Kankemenag Kab. Bandung"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    buffer.name = "templat.xlsx"
+    report = import_participants(event=event, source=buffer, dry_run=False)
+    assert (report.rows, report.created, report.lines(), report.notes) == (
+        1, 1, [], ['Baris 2 adalah contoh dari templat (namanya diawali "CONTOH") dan tidak diimpor.'])
+    assert Participant.objects.get().unit.code == "kankemenag-kab-bandung"
 
 
 def test_send_links_is_queued_on_commit(event, unit, django_capture_on_commit_callbacks, monkeypatch):

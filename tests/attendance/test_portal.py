@@ -52,7 +52,10 @@ def test_approved_portal_shows_person_days_qr_and_ticket(client, registration):
     assert "<span>Kamis, 21 November 2030</span> <strong class=\"mode-in_person\">Luring (hadir di tempat)</strong>" in text
     assert "<span>Jumat, 22 November 2030</span> <strong class=\"mode-online\">Daring (online)</strong>" in text
     assert '<span class="badge">Disetujui</span>' in text
-    assert "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=" in text and "class=\"qr\"><path" in text
+    # The QR is its own image (issue 15), drawn by /t/<secret>/qr.svg (test_portal_cache.py).
+    assert f'<img class="qr" src="/t/{registration.portal_secret}/qr.svg" alt="Kode QR tiket"' in text
+    qr = client.get(registration.portal_path + "qr.svg").content.decode()
+    assert qr.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox=') and 'class="qr"><path' in qr
     assert f">{registration.ticket}</textarea>" in text
     assert f'href="/t/{registration.portal_secret}/qr.png"' in text
     assert f'href="/t/{registration.portal_secret}/ticket.pdf"' in text
@@ -75,10 +78,12 @@ def test_ticket_string_verifies_and_a_changed_character_does_not(registration):
 
 def test_portal_pages_are_private_and_send_no_referrer(client, registration):
     base = registration.portal_path
-    for suffix in ("", "qr.png", "ticket.pdf", "data/", "data/json/", "data/delete/"):
+    for suffix in ("", "qr.svg", "qr.png", "ticket.pdf", "data/", "data/json/", "data/delete/"):
         response = client.get(base + suffix)
         assert response.status_code == 200, suffix
-        assert response["Cache-Control"] == "private, no-store", suffix
+        # The page revalidates with its ETag, the QR image is immutable for its ticket (issue 15): private both.
+        assert response["Cache-Control"] == {"": "private, no-cache", "qr.svg": "private, max-age=31536000, immutable"}.get(
+            suffix, "private, no-store"), suffix
         assert response["Referrer-Policy"] == "same-origin", suffix
 
 
@@ -89,9 +94,10 @@ def test_pending_portal_explains_and_shows_no_ticket(client, registration):
     assert '<span class="badge">Menunggu persetujuan</span>' in text
     assert "sedang menunggu persetujuan panitia atau koordinator unit" in text
     assert "Tiket QR muncul di sini setelah pendaftaran Anda disetujui." in text
-    assert "<svg" not in text
+    assert "<svg" not in text and "qr.svg" not in text
     assert registration.ticket not in text
     assert client.get(registration.portal_path + "qr.png").status_code == 404
+    assert client.get(registration.portal_path + "qr.svg").status_code == 404
     assert client.get(registration.portal_path + "ticket.pdf").status_code == 404
 
 
@@ -103,7 +109,7 @@ def test_rejected_or_cancelled_portal_shows_the_reason(client, registration, sta
     _response, text = page(client, registration.portal_path)
     assert f'<span class="badge">{label}</span>' in text
     assert '<strong class="reason">Kuota provinsi sudah penuh; silakan ikut daring.</strong>' in text
-    assert "<svg" not in text
+    assert "<svg" not in text and "qr.svg" not in text
 
 
 def test_revoked_ticket_shows_no_qr(client, registration):
@@ -111,8 +117,9 @@ def test_revoked_ticket_shows_no_qr(client, registration):
     registration.save()
     _response, text = page(client, registration.portal_path)
     assert "Tiket Anda dicabut oleh panitia pada" in text
-    assert "<svg" not in text
+    assert "<svg" not in text and "qr.svg" not in text
     assert client.get(registration.portal_path + "qr.png").status_code == 404
+    assert client.get(registration.portal_path + "qr.svg").status_code == 404
 
 
 def test_qr_png(client, registration):
@@ -215,10 +222,45 @@ def test_guessing_secrets_is_blocked_for_the_whole_window(client, registration, 
     assert blocked.status_code == 429
     assert "Terlalu banyak tautan portal yang tidak dikenal dari jaringan Anda." in blocked.content.decode()
     assert blocked["Retry-After"] == str(settings.PORTAL_GUESS_WINDOW)
-    # Even the right link from that IP waits: a 200 would tell the guesser which guess was right.
-    assert client.get(registration.portal_path).status_code == 429
-    # Another IP is not affected.
-    assert client.get(registration.portal_path, REMOTE_ADDR="10.0.0.9").status_code == 200
+    assert blocked["Cache-Control"] == "private, no-store"
+    assert client.get("/t/tebakan-5/").status_code == 429
+    # Another address is not affected.
+    assert client.get("/t/tebakan-6/", REMOTE_ADDR="10.0.0.9").status_code == 404
+
+
+def test_a_correct_secret_is_served_while_its_address_is_blocked(client, registration, settings):
+    """Everyone behind a venue's NAT shares one address: one guesser there must not lock them out."""
+    settings.PORTAL_GUESS_LIMIT = 3
+    for i in range(10):
+        client.get(f"/t/tebakan-{i}/")
+    assert client.get("/t/tebakan-lagi/").status_code == 429
+    page = client.get(registration.portal_path)
+    assert page.status_code == 200
+    assert "Dra. Hj. Siti Aminah, M.Pd." in page.content.decode()
+    assert client.get(registration.portal_path + "qr.png").status_code == 200
+    # ... and serving it neither lifts the block for unknown secrets nor counts as a miss.
+    assert client.get("/t/tebakan-lagi/").status_code == 429
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_limit(client, registration, settings):
+    """X-Forwarded-For from a peer that is not a trusted proxy is the client's own invention."""
+    settings.PORTAL_GUESS_LIMIT = 3
+    settings.TRUSTED_PROXIES = []
+    answers = [client.get(f"/t/tebakan-{i}/", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}").status_code for i in range(6)]
+    assert answers == [404, 404, 404, 429, 429, 429]
+
+
+def test_behind_trusted_proxies_the_limit_keys_on_the_client(client, registration, settings):
+    settings.PORTAL_GUESS_LIMIT = 2
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    def guess(client_address, n):
+        return client.get(f"/t/tebakan-{n}/", REMOTE_ADDR="10.0.0.2",
+                          HTTP_X_FORWARDED_FOR=f"6.6.6.6, {client_address}, 10.1.1.1").status_code
+
+    assert [guess("203.0.113.7", n) for n in range(3)] == [404, 404, 429]
+    # Another client behind the same load balancer and nginx is not blocked.
+    assert guess("203.0.113.8", 9) == 404
 
 
 def test_correct_secret_does_not_count_as_a_guess(client, registration, settings):
@@ -228,20 +270,21 @@ def test_correct_secret_does_not_count_as_a_guess(client, registration, settings
 
 
 def test_anonymised_participant_link_stops_working(client, registration):
-    from attendance.services import participant_anonymise
+    from attendance.services import participant_erase
 
     old = registration.portal_path
-    participant_anonymise(participant=registration.participant)
+    participant_erase(participant=registration.participant)
     assert client.get(old).status_code == 404
 
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_portal_queries_do_not_grow_with_sessions_or_checkins(client, n, django_assert_num_queries):
-    """registration, its days, its check-ins, the agenda (sessions, their units, days): whatever their number."""
+    """registration, its days, its check-ins, the agenda (sessions, their units), the evaluation: whatever
+    their number (the question box reads the agenda's cached sessions)."""
     import uuid
 
     from attendance.checkin import checkin_perform
-    from tests.sessions_app.agenda_helpers import make_session
+    from tests.agenda.agenda_helpers import make_session
 
     event = EventFactory(start_date=dt.date(2030, 11, 21), end_date=dt.date(2030, 11, 23))
     reg = RegistrationFactory(event=event)
@@ -249,9 +292,16 @@ def test_portal_queries_do_not_grow_with_sessions_or_checkins(client, n, django_
         make_session(event, f"Sesi {i}", day_index=i)
         checkin_perform(event=event, ticket=reg.ticket, nonce=uuid.uuid4(),
                         scanned_at=dt.datetime.combine(event.days[i], dt.time(8), tzinfo=event.tz))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # registration, days, check-ins; the sessions and their units, once;
+        # whether the event has an evaluation (its card)
         html_text = client.get(reg.portal_path).content.decode()
     assert html_text.count('data-session-id="') == n
+    other = RegistrationFactory(event=event)
+    # The agenda's sessions are cached now (attendance.portal_cache); the evaluation's card still asks.
+    with django_assert_num_queries(4):
+        html_text = client.get(other.portal_path).content.decode()
+    assert html_text.count('data-session-id="') == n
+    assert reg.portal_secret not in html_text  # the shared agenda carries each person's own links
 
 
 def test_portal_lists_my_own_checkins_only(client):

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from attendance.models import CheckIn, CheckInWindow, ScannerDevice
 from tests.factories import EventFactory, ParticipantFactory, RegistrationFactory, UserFactory, scanner
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("door_clock")]  # the server decides scan times
 BATCH = "/api/v1/checkins/batch/"
 
 
@@ -67,11 +67,11 @@ def test_bundle_lists_in_person_registrations_with_their_days(client):
     assert bundle["windows"] == {d: ["06:00:00", "22:00:00"] for d in days}
     assert bundle["registrations"] == [
         {"id": present.public_id, "name": present.participant.full_name, "unit": present.participant.unit.name,
-         "status": "approved", "in_person_days": [days[0], days[2]]},
+         "status": "approved", "in_person_days": [days[0], days[2]], "code": present.short_code},
         {"id": pending.public_id, "name": pending.participant.full_name, "unit": pending.participant.unit.name,
-         "status": "pending", "in_person_days": days},
+         "status": "pending", "in_person_days": days, "code": pending.short_code},
         {"id": revoked.public_id, "name": revoked.participant.full_name, "unit": revoked.participant.unit.name,
-         "status": "approved", "in_person_days": days},
+         "status": "approved", "in_person_days": days, "code": revoked.short_code},
     ]
     assert "generated_at" in bundle
 
@@ -216,7 +216,7 @@ def test_search_by_name_masks_the_nip_and_gives_a_ticket(client):
     nip = reg.participant.id_number
     assert answer["results"] == [{
         "id": reg.public_id, "name": "Dr. Siti Aminah, M.Pd.", "unit": reg.participant.unit.name,
-        "nip_masked": "*" * 14 + nip[-4:], "status": "approved", "status_label": "Disetujui", "revoked": False,
+        "nip_masked": "•" * 14 + nip[-4:], "status": "approved", "status_label": "Disetujui", "revoked": False,
         "today_mode": "in_person", "checked_in_today": False, "ticket": reg.ticket,
     }]
     assert nip not in str(answer)

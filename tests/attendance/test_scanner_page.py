@@ -49,7 +49,7 @@ def test_organiser_gets_the_page():
 
 def test_visitor_without_login_gets_only_the_shell_for_a_device_set_up():
     event = EventFactory()
-    response = Client().get(f"/e/{event.slug}/scan/?device=abc")
+    response = Client().get(f"/e/{event.slug}/scan/?setup=1")
     config = config_of(response)
     assert (response.status_code, config["operator"], config["csrfToken"]) == (200, False, "")
     assert config["loginUrl"].endswith(f"?next=%2Fe%2F{event.slug}%2Fscan%2F")

@@ -277,7 +277,7 @@ def test_anonymise_erases_personal_data_cancels_and_keeps_the_rows(event, kanwil
     request = services.data_request_create(registration=r, reason="Mohon hapus data saya.")
     user = organiser()
 
-    services.participant_anonymise(participant=r.participant, by=user, note="Sesuai permintaan.")
+    services.participant_erase(participant=r.participant, by=user, note="Sesuai permintaan.")
 
     p = Participant.objects.get(pk=r.participant_id)
     assert (p.full_name, p.id_kind, p.id_number, p.email, p.whatsapp, p.position, p.rank, p.gender) == (
@@ -296,7 +296,7 @@ def test_anonymise_erases_personal_data_cancels_and_keeps_the_rows(event, kanwil
 def test_anonymised_person_can_register_again_as_a_new_participant(event, kanwil):
     nip = valid_nip()
     r = register(event, kanwil, data=person(kanwil, nip=nip))
-    services.participant_anonymise(participant=r.participant)
+    services.participant_erase(participant=r.participant)
     other = EventFactory()
     again = register(other, kanwil, data=person(kanwil, nip=nip), days={other.start_date: ON})
     assert again.participant_id != r.participant_id
@@ -359,3 +359,30 @@ def test_a_stranger_typing_a_known_nip_cannot_take_over_the_record(kanwil):
              days={third.start_date: ON}, by=coordinator(other_kanwil))
     p = Participant.objects.get()
     assert (p.email, p.whatsapp, p.position, p.unit) == ("ahmad@kemenag.go.id", "+6281234567890", "Kabag TU", kanwil)
+
+
+def test_a_short_code_already_taken_in_the_event_is_drawn_again_not_reported_as_a_duplicate(event, kanwil,
+                                                                                             monkeypatch):
+    """A random short code that another registration of the event holds used to make the insert fail
+    and tell the person "sudah terdaftar"; it is drawn again instead."""
+    taken = RegistrationFactory(event=event).short_code
+    field = Registration._meta.get_field("short_code")
+    draws = iter([taken, taken, "23456789A"[:8] + "X"])
+    monkeypatch.setattr(field, "_get_default", lambda: next(draws))  # the model default, as Django calls it
+    monkeypatch.setattr("attendance.models.new_short_code", lambda: next(draws))
+    reg = register(event, kanwil, name="Siti Aminah")
+    assert reg.short_code == "23456789X"
+    assert Registration.objects.get(pk=reg.pk).participant.full_name == "Siti Aminah"
+    assert Registration.objects.filter(event=event, short_code=taken).count() == 1
+
+
+def test_fresh_short_codes_for_a_batch_differ_from_the_table_and_from_each_other(event):
+    old = RegistrationFactory(event=event).short_code
+    other_event = RegistrationFactory(short_code="K7M4QX9RP" if old != "K7M4QX9RP" else "K7M4QX9RA")
+    batch = [Registration(event=event, participant=ParticipantFactory(), short_code=code)
+             for code in (old, "AAAAAAAAA", "AAAAAAAAA", other_event.short_code)]
+    Registration.give_fresh_short_codes(batch)
+    codes = [r.short_code for r in batch]
+    assert codes[0] != old and codes[2] != "AAAAAAAAA"
+    assert codes[1] == "AAAAAAAAA" and codes[3] == other_event.short_code  # another event's code is free here
+    assert len(set(codes)) == 4

@@ -9,7 +9,8 @@ import zoneinfo
 from attendance.models import CheckIn, Registration
 from certificates import services
 from certificates.models import CertificateTemplate
-from sessions_app.models import OnlineAttendance, Session
+from agenda.models import Session
+from attendance.models import OnlineAttendance
 from tests.factories import EventFactory, RegistrationFactory
 
 WIB = zoneinfo.ZoneInfo("Asia/Jakarta")

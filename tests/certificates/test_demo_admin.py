@@ -68,7 +68,8 @@ def test_admin_refuses_a_template_with_a_remote_url_and_names_it(client):
     response = client.post(f"/admin/certificates/certificatetemplate/{template.pk}/change/",
                            _form(template, html='<img src="https://example.com/kop.png">'))
     assert response.status_code == 200
-    assert (f"Templat sertifikat “{template.name}”: URL not allowed in documents: https://example.com/kop.png"
+    assert (f"Templat sertifikat “{template.name}”: URL tidak diizinkan dalam dokumen: https://example.com/kop.png "
+            "(hanya berkas statis dan media situs ini yang boleh dipakai)"
             in response.content.decode())
     template.refresh_from_db()
     assert "example.com" not in template.html

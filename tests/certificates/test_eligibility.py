@@ -6,7 +6,7 @@ from attendance.models import Registration
 from certificates import services
 from certificates.eligibility import event_eligibility, registration_eligibility
 from certificates.models import CertificateTemplate
-from sessions_app.models import Session
+from agenda.models import Session
 
 from .factories_certificates import (attended_everything, door_entry, make_session, online, past_event,
                                      registration, templates)

@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
-from certificates import rendering, services
+from certificates import design, documents, rendering, services
+from certificates.fast import layout, writer
 from certificates.models import Certificate, CertificateTemplate, IssueRun
 
 from .factories_certificates import attended_everything, past_event, registration, templates
@@ -27,7 +28,7 @@ def template():
 
 
 def item(template, name):
-    data = rendering.sample_item(template)
+    data = design.sample_item(template)
     data["name"] = name
     return data
 
@@ -50,10 +51,10 @@ def classed(document, name):
 @pytest.mark.parametrize("name", [ARABIC_120, DIACRITICS_120, LATIN_120], ids=["arabic", "diacritics", "latin"])
 def test_a_120_character_name_wraps_inside_the_frame(template, name):
     assert len(name) >= 110
-    spec = rendering.template_spec(template)
+    spec = design.template_spec(template)
     data = item(template, name)
     # The frame is drawn by the static layer, the name by the per-person layer on the same page.
-    static = rendering._render(rendering._static_document_html(spec, data), spec)
+    static = documents.laid_out(spec, design.static_document_html(spec, data))
     frame = classed(static, "frame")[0]
     # Inside the frame's border (its padding box).
     left = frame.padding_box_x()
@@ -78,7 +79,7 @@ def pdf_text_and_fonts(data):
 
 
 def test_arabic_script_uses_the_shipped_naskh_font(template):
-    pdf = rendering.render_batch(rendering.template_spec(template), [item(template, "عبد الرحمن بن عوف")])[0]
+    pdf = rendering.render_batch(design.template_spec(template), [item(template, "عبد الرحمن بن عوف")])[0]
     text, fonts = pdf_text_and_fonts(pdf)
     assert any("Noto-Naskh-Arabic" in f for f in fonts), fonts
     assert any("DejaVu-Sans" in f for f in fonts)
@@ -88,7 +89,7 @@ def test_arabic_script_uses_the_shipped_naskh_font(template):
 
 def test_latin_diacritics_come_out_as_typed(template):
     name = "Ṣāliḥah Nurḥayātī, Nguyễn Thị Ánh, Zoë Çağlar"
-    pdf = rendering.render_batch(rendering.template_spec(template), [item(template, name)])[0]
+    pdf = rendering.render_batch(design.template_spec(template), [item(template, name)])[0]
     text, fonts = pdf_text_and_fonts(pdf)
     assert unicodedata.normalize("NFKC", name) in " ".join(text.split())
     assert fonts <= {f for f in fonts if "DejaVu" in f or "Noto" in f}
@@ -98,7 +99,7 @@ def test_one_batch_gives_one_file_per_certificate_with_its_own_page(template):
     items = [item(template, f"Peserta Nomor {i}") for i in range(3)]
     for i, data in enumerate(items):
         data["code"] = f"KODE{i}"
-    pdfs = rendering.render_batch(rendering.template_spec(template), items)
+    pdfs = rendering.render_batch(design.template_spec(template), items)
     assert len(pdfs) == 3
     for i, pdf in enumerate(pdfs):
         reader = PdfReader(io.BytesIO(pdf))
@@ -116,10 +117,9 @@ def test_qr_code_points_to_the_verification_page():
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert certificate.verify_url == f"http://127.0.0.1:8000/v/{certificate.code}/"
     assert certificate.verify_url in text.replace("\n", "")
-    item_ = rendering.certificate_item(certificate)
-    # The QR is drawn into the PDF as rectangles in the "qr-code" box: decode what was drawn.
-    matrix = rendering._qr_matrix(certificate.verify_url).matrix
-    expected = rendering.qr_ops(certificate.verify_url, (0, 0, len(matrix), len(matrix)), 100.0).decode()
+    # The fast path draws the QR into the PDF as rectangles in the "qr-code" box: decode what was drawn.
+    matrix = design.qr_matrix(certificate.verify_url).matrix
+    expected = writer.qr_ops(certificate.verify_url, (0, 0, len(matrix), len(matrix)), 100.0).decode()
     content = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
     drawn = content.rsplit("q 0 0 0 rg", 1)[1]
     assert drawn.count(" re\n") == expected.count(" re\n") > 50
@@ -156,7 +156,8 @@ def test_broken_html_is_refused_naming_the_template(template, html, problem):
 def test_remote_and_file_urls_are_refused_naming_the_template(template, html, css, url):
     template.html, template.css = html, css
     assert rendering.template_problems(template) == [
-        f"Templat sertifikat “{template.name}”: URL not allowed in documents: {url}"]
+        f"Templat sertifikat “{template.name}”: URL tidak diizinkan dalam dokumen: {url} "
+        "(hanya berkas statis dan media situs ini yang boleh dipakai)"]
 
 
 def test_a_bad_template_stops_a_bulk_run_with_the_template_named(template):
@@ -165,12 +166,13 @@ def test_a_bad_template_stops_a_bulk_run_with_the_template_named(template):
     CertificateTemplate.objects.filter(pk=template.pk).update(html='<img src="http://example.com/logo.png">')
     with pytest.raises(rendering.CertificateTemplateError) as exc:
         services.issue_all(event=event, processes=1)
-    message = f"Templat sertifikat “{template.name}”: URL not allowed in documents: http://example.com/logo.png"
+    message = (f"Templat sertifikat “{template.name}”: URL tidak diizinkan dalam dokumen: http://example.com/logo.png "
+               "(hanya berkas statis dan media situs ini yang boleh dipakai)")
     assert str(exc.value) == message
     assert IssueRun.objects.get().error == message
     # The number was given and stays; the next run (after the template is fixed) makes the PDF.
     assert Certificate.objects.get().status == "pending"
-    CertificateTemplate.objects.filter(pk=template.pk).update(html=rendering.DEFAULT_HTML)
+    CertificateTemplate.objects.filter(pk=template.pk).update(html=design.DEFAULT_HTML)
     assert services.issue_all(event=event, processes=1).done == 1
 
 
@@ -194,17 +196,15 @@ def test_the_default_template_is_clean(template):
      ("Kantor Wilayah Kementerian Agama Provinsi Nusa Tenggara Timur " * 4)[:200]),
 ], ids=["long", "longest-the-fields-allow"])
 def test_nip_position_and_unit_stay_above_the_designs_next_line(template, position, unit):
-    from certificates import fastpath
-
-    spec = rendering.template_spec(template)
+    spec = design.template_spec(template)
     data = item(template, "Dr. Rahmat Nugroho, M.A.")
     data.update(nip="196609201988041435", position=position, unit=unit)
-    static = rendering._render(rendering._static_document_html(spec, data), spec)
+    static = documents.laid_out(spec, design.static_document_html(spec, data))
     next_line = classed(static, "as")[0]
-    compiled = rendering._compile(spec, spec.fields_html)
-    [prepared] = fastpath.prepare(spec, [data], compiled, lambda html: rendering._render(html, spec))
-    tree = fastpath.parse_fragment(compiled.render(rendering.Context(rendering._context(spec, data))))
-    who = next(node.rk for node in fastpath._walk(tree) if "who" in (dict(node.attrs).get("class") or ""))
+    compiled = design.compile_source(spec, spec.fields_html)
+    [prepared] = layout.prepare(spec, [data], compiled)
+    tree = layout.parse_fragment(design.render_source(spec, compiled, data))
+    who = next(node.rk for node in layout._walk(tree) if "who" in (dict(node.attrs).get("class") or ""))
     block, lines = next((block, lines) for block, lines in prepared.blocks if block.rk == who)
     assert len(lines) >= 2
     assert block.y + sum(line.height for line in lines) <= next_line.content_box_y()

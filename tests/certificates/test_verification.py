@@ -65,6 +65,7 @@ def test_api_returns_the_public_fields(client, certificate):
     assert response.status_code == 200
     assert response.json() == {
         "code": certificate.code, "number": certificate.number, "name": "Dr. Hj. Ṣāliḥah Nurḥayātī, M.Ag.",
+        "recipient_erased": False,
         "event": "Rapat Koordinasi Pengawasan 2022", "event_slug": certificate.event.slug,
         "start_date": certificate.event_start.isoformat(), "end_date": certificate.event_end.isoformat(),
         "role": "participant", "role_label": "Peserta", "jp": 9, "status": "issued", "status_label": "Terbit",

@@ -12,14 +12,86 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+class PolicyWatch:
+    """What the Content-Security-Policy or the Permissions-Policy blocked in any page a browser test opened.
+
+    Each context gets a listener for ``securitypolicyviolation`` events (reported through a binding, so
+    navigations do not lose them) and its console is read for the browser's own policy messages (a
+    blocked worker or a refused feature shows only there). ``_no_policy_violations`` below fails every
+    browser test whose pages reported anything: the policy is enforced, so a report means something broke.
+    """
+
+    LISTENER = """document.addEventListener("securitypolicyviolation", (e) => window.rakorPolicyViolation(
+        `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} in ${e.documentURI}`
+        + (e.sourceFile ? ` (${e.sourceFile}:${e.lineNumber})` : "")));"""
+    CONSOLE = ("Content Security Policy", "Content-Security-Policy", "Permissions policy violation")
+
+    def __init__(self):
+        self.reports: list[str] = []
+
+    def attach(self, context):
+        context.expose_function("rakorPolicyViolation", self._report)
+        context.add_init_script(self.LISTENER)
+        context.on("console", self._console)
+        return context
+
+    def _report(self, text: str) -> None:
+        self.reports.append(text)
+
+    def _console(self, message):
+        if any(marker in message.text for marker in self.CONSOLE):
+            self.reports.append(f"console: {message.text}")
+
+
+POLICY_WATCH = PolicyWatch()
+
+
+class WatchedBrowser:
+    """The Playwright browser, whose every new context (and page) is watched by POLICY_WATCH."""
+
+    def __init__(self, browser, watch: PolicyWatch):
+        self._browser, self._watch = browser, watch
+
+    def new_context(self, **kwargs):
+        return self._watch.attach(self._browser.new_context(**kwargs))
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)  # its own context, closed with it
+        self._watch.attach(page.context)
+        return page
+
+    def launch_another(self, extra_args: list[str]) -> "WatchedBrowser":
+        """A second Chromium with more switches (a fake camera), watched the same way; the caller closes it."""
+        other = self._browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + extra_args,
+                                                  headless=True)
+        return WatchedBrowser(other, self._watch)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield WatchedBrowser(browser, POLICY_WATCH)
         browser.close()
+
+
+@pytest.fixture
+def policy_watch():
+    return POLICY_WATCH
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations():
+    """Every browser test runs with the site's CSP enforced: nothing may be reported as blocked."""
+    POLICY_WATCH.reports.clear()
+    yield
+    reports, POLICY_WATCH.reports[:] = list(POLICY_WATCH.reports), []
+    assert reports == [], "the Content-Security-Policy or Permissions-Policy blocked something"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from attendance.checkin import checkin_perform
 from attendance.models import CheckInWindow
 from tests.factories import RegistrationFactory, UnitFactory, organiser
-from tests.sessions_app.servers import uvicorn_thread
+from tests.agenda.servers import uvicorn_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,7 @@
 """An online participant on a phone: the Join button turns on the moment the session goes live, no reload.
 
 pytest-django's live_server speaks only WSGI, so the page is served by uvicorn
-(tests/sessions_app/servers.py) from a thread of this process, sharing the test
+(tests/agenda/servers.py) from a thread of this process, sharing the test
 database and the channel layer.
 """
 
@@ -12,10 +12,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions_app.models import Session
-from sessions_app.services import session_set_status
+from agenda.models import Session
+from agenda.services import session_set_status
 from tests.factories import EventFactory, RegistrationFactory
-from tests.sessions_app.servers import uvicorn_thread
+from tests.agenda.servers import uvicorn_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +41,8 @@ def online():
     return reg, session
 
 
-def open_agenda(phone, server, reg, poll=20):
-    phone.goto(f"{server.url}/test-live/{reg.portal_secret}/?poll={poll}")
+def open_agenda(phone, server, reg, poll=20, quiet=""):
+    phone.goto(f"{server.url}/test-live/{reg.portal_secret}/?poll={poll}&quiet={quiet}")
     phone.evaluate("window.__notReloaded = true")
 
 
@@ -90,7 +90,7 @@ def test_with_websockets_blocked_polling_turns_the_button_on(phone, server, onli
 
 
 def test_real_agenda_fragment_shows_join_when_live(phone, server, online):
-    """The same on templates/sessions_app/agenda.html: the button (hidden while closed) appears, no reload."""
+    """The same on templates/agenda/agenda.html: the button (hidden while closed) appears, no reload."""
     reg, session = online
     phone.goto(f"{server.url}/test-live-fragment/{reg.portal_secret}/")
     phone.evaluate("window.__notReloaded = true")
@@ -117,3 +117,31 @@ def test_real_agenda_fragment_shows_join_when_live(phone, server, online):
     expect(button).to_have_js_property("hidden", True)
     expect(item.locator("[data-join-ended]")).to_be_visible()
     assert phone.evaluate("window.__notReloaded") is True
+
+
+def test_an_open_socket_that_hears_nothing_polls_too(phone, server, online):
+    """After a Redis restart the server may not push to a socket that stays open: the page polls anyway."""
+    reg, session = online
+
+    def deaf_after_snapshot(ws):
+        upstream = ws.connect_to_server()
+        seen = []
+
+        def from_server(message):
+            if not seen:  # the snapshot gets through; every push after it is lost
+                seen.append(message)
+                ws.send(message)
+
+        upstream.on_message(from_server)
+
+    phone.route_web_socket("**/ws/**", deaf_after_snapshot)
+    open_agenda(phone, server, reg, quiet=1)
+    button = phone.locator(f'[data-session-id="{session.pk}"] a.join-button')
+    expect(phone.locator("[data-live-agenda]")).to_have_attribute("data-live-mode", "socket")
+    expect(button).to_have_class(OFF)
+
+    server.call(session_set_status, session=session, status="live")
+
+    expect(button).not_to_have_class(OFF, timeout=15_000)
+    expect(phone.locator(f'[data-session-id="{session.pk}"] .session-status')).to_have_text("Sedang berlangsung")
+    expect(phone.locator("[data-live-agenda]")).to_have_attribute("data-live-mode", "socket")

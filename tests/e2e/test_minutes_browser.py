@@ -5,10 +5,10 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from sessions_app.models import Minutes, MinutesAutosave
+from minutes.models import Minutes, MinutesAutosave
 from tests.factories import EventFactory
-from tests.sessions_app.factories_minutes import make_session, notulis, open_minutes
-from tests.sessions_app.servers import uvicorn_thread
+from tests.minutes.factories_minutes import make_session, notulis, open_minutes
+from tests.agenda.servers import uvicorn_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -43,7 +43,10 @@ def test_register_on_a_phone_and_see_the_ticket(live_server, phone, event):
     registration = Registration.objects.get()
     assert phone.url == f"{live_server.url}/t/{registration.portal_secret}/"
     assert phone.locator("h1.person").inner_text() == "Dr. H. Ahmad Fauzi, M.Ag."
-    assert phone.locator(".qr-box svg").count() == 1
+    qr = phone.locator(".qr-box img.qr")  # the ticket's own image, /t/<secret>/qr.svg (issue 15)
+    assert qr.count() == 1
+    qr.evaluate("img => img.decode()")
+    assert qr.evaluate("img => img.naturalWidth") > 0
     assert phone.locator("#ticket-string").input_value() == registration.ticket
     assert "Pendaftaran berhasil." in phone.locator(".messages").inner_text()
     phone.screenshot(path="/tmp/portal.png", full_page=True)

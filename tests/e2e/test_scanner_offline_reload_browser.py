@@ -26,7 +26,7 @@ from tests.factories import EventFactory
 
 OFFLINE_READY = "Halaman pemindai tersimpan di perangkat ini: tetap bisa dibuka tanpa jaringan."
 ASSETS = ["/static/rakor/site.css", "/static/rakor/scanner/scanner.css", "/static/rakor/scanner/scanner.js",
-          "/static/rakor/scanner/ticket.js", "/static/rakor/scanner/vendor/jsQR.js",
+          "/static/rakor/scanner/ticket.js", "/static/rakor/scanner/codes.js", "/static/rakor/scanner/vendor/jsQR.js",
           "/static/rakor/scanner/vendor/noble-ed25519.js"]
 
 
@@ -64,7 +64,7 @@ def test_worker_script_is_scoped_to_the_page_and_always_revalidated():
 
 
 def test_worker_version_follows_the_bytes_of_the_files_it_keeps(monkeypatch):
-    from attendance import views_scanner
+    from attendance.views import scanner as views_scanner
 
     urls = list(ASSETS)
     before = views_scanner.worker_version(urls)
@@ -87,7 +87,7 @@ def test_reload_without_network_opens_the_scanner_and_queues_then_syncs(browser,
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{live_server.url}/e/{event.slug}/scan/?device={token}")
+    page.goto(f"{live_server.url}/e/{event.slug}/scan/?setup=1#token={token}")
     page.wait_for_function("() => document.body.dataset.ready === '1' && window.rakorScanner.state.bundle")
     expect(page.locator("#count")).to_have_text("0")  # the first load's API calls are answered
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
@@ -118,7 +118,11 @@ def test_reload_without_network_opens_the_scanner_and_queues_then_syncs(browser,
     expect(page.locator("#answer-verdict")).to_have_text("Diterima (luring)")
     expect(page.locator("#answer-name")).to_have_text("Hj. Siti Rahmawati, S.E.")
     expect(page.locator("#queue")).to_have_text("1")
-    assert server_requests == []  # nothing reached the server: the page was the worker's copy
+    # Nothing reached the server: the page was the worker's copy. Not counted: the browser's own update
+    # check of the worker script, which a navigation schedules and which Playwright's routes do not
+    # catch; on a busy machine it can go out before set_offline (it serves nothing to the page).
+    worker = f"/e/{event.slug}/scan/sw.js"
+    assert [path for path in server_requests if path != worker] == []
     assert CheckIn.objects.count() == 0
 
     # The network returns: the queued scan is sent.

@@ -50,7 +50,7 @@ def test_event_page_shows_public_key_and_quota_use_never_the_signing_key(client_
 def test_organiser_can_add_an_event_and_keys_are_made(client_org):
     response = client_org.post(reverse("admin:rakor_event_add"), {
         "name": "Rakorwas 2023", "slug": "rakorwas-2023", "time_zone": "Asia/Jakarta", "start_date": "2023-11-20",
-        "end_date": "2023-11-22", "requires_approval": "on"})
+        "end_date": "2023-11-22", "requires_approval": "on", "join_spread_seconds": "5"})  # as the form prefills it
     assert response.status_code == 302
     event = Event.objects.get(slug="rakorwas-2023")
     assert len(event.public_key) > 20 and event.signing_key != event.public_key

@@ -14,7 +14,7 @@ from rakor.audit import audit_record, snapshot
 from rakor.models import AuditEntry
 from tests.factories import EventFactory, RegistrationFactory, UnitFactory, UserFactory, coordinator, organiser
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_the_sessions")]  # minutes are finalised after their session
 URL = "/e/rakorwas-uji/audit/"
 
 
@@ -50,11 +50,13 @@ def test_organiser_sees_who_what_when_and_before_after(client, event):
     assert "1 entri" in html
     assert re.search(r"<td>(\d+ \w+ \d{4} [\d:]+)</td>\s*<td>([^<]+)</td>", html).groups() == (
         "21 Nov 2022 08:05:09", "Siti Panitia")
-    assert "<strong>pendaftaran</strong> #%d: status → Ditolak" % reg.pk in html
+    # One sentence: who did what to whom, with names and the event's local time (issue 12, item 8).
+    assert ("Siti Panitia menolak pendaftaran Dr. H. Ahmad Fauzi, M.Ag. — Rakorwas Uji pada Senin, 21 November 2022 "
+            "pukul 08.05 WIB.") in html
     assert "Dr. H. Ahmad Fauzi, M.Ag. — Rakorwas Uji" in html
     assert "Alasan: Bukan pejabat yang diundang." in html
-    assert ('<th scope="row">status</th><td><span class="before">pending</span> → '
-            '<span class="after">rejected</span></td>') in html
+    assert ('<th scope="row">status</th><td><span class="before">Menunggu persetujuan</span> → '
+            '<span class="after">Ditolak</span></td>') in html
     assert ('<th scope="row">alasan status</th><td><span class="before">—</span> → '
             '<span class="after">Bukan pejabat yang diundang.</span></td>') in html
     assert 'aria-current="page">Jejak audit</a>' in html
@@ -74,7 +76,8 @@ def test_other_events_entries_are_not_shown_but_event_free_ones_are(client, even
     html = client.get(URL).content.decode()
 
     assert "Acara Lain" not in html
-    assert "Kanwil Kemenag Provinsi Aceh (baru) <span class=\"muted\">(tidak terikat acara)</span>" in html
+    assert "mengubah unit kerja Kanwil Kemenag Provinsi Aceh (baru) pada " in html
+    assert "<span class=\"muted\">(tidak terikat acara)</span>" in html
 
 
 def test_filters_by_kind_person_action_and_date(client, event):
@@ -89,7 +92,7 @@ def test_filters_by_kind_person_action_and_date(client, event):
 
     def shown(**query):
         html = client.get(URL, query).content.decode()
-        return sorted(re.findall(r"#(\d+): ([^<]+)<br>", html))
+        return sorted(re.findall(r'<tr data-object="(\d+)" data-action="([^"]+)">', html))
 
     assert shown(actor="Siti") == sorted([(str(a.pk), "status → Disetujui"), (str(a.pk), "tautan portal diganti")])
     assert shown(action="status:cancelled") == [(str(b.pk), "status → Dibatalkan")]
@@ -110,8 +113,8 @@ def test_paginated_by_fifty(client, event):
     first = client.get(URL).content.decode()
     second = client.get(URL, {"page": 2}).content.decode()
 
-    assert first.count('<span class="after">speaker</span>') == 50
-    assert second.count('<span class="after">speaker</span>') == 5
+    assert first.count('<span class="after">Narasumber</span>') == 50
+    assert second.count('<span class="after">Narasumber</span>') == 5
     assert "Halaman 1 dari 2" in first and 'href="?page=2"' in first
 
 
@@ -141,3 +144,32 @@ def test_nobody_but_organisers(client, event, who):
 def test_anonymous_goes_to_login(client, event):
     response = client.get(URL)
     assert response.status_code == 302 and "next=/e/rakorwas-uji/audit/" in response["Location"]
+
+
+def test_follow_up_evidence_is_shown_in_words(client, event):
+    """Before: any evidence on a follow-up made the page answer 500 (its 'evidence' key is a reverse relation)."""
+    from minutes import services as minutes_services
+    from minutes.models import ActionItem
+    from tests.minutes.factories_minutes import final_minutes, make_session, notulis
+
+    siti = organiser(first_name="Siti", last_name="Panitia")
+    unit = UnitFactory(name="Kanwil Kemenag Provinsi Aceh")
+    final_minutes(make_session(event), notulis(), siti,
+                  items=[{"what": "Menyusun rencana aksi zona integritas", "unit": unit.pk, "due": "2030-01-01"}])
+    item = ActionItem.objects.get()
+    evidence = minutes_services.add_evidence(item=item, by=siti, note="Rencana aksi sudah ditandatangani.",
+                                             link="https://contoh.go.id/bukti")
+    client.force_login(siti)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Siti Panitia menambahkan bukti pada tindak lanjut Menyusun rencana aksi zona integritas pada " in html
+    assert ('<th scope="row">bukti tindak lanjut</th><td><span class="before">—</span> → '
+            f'<span class="after">{evidence.pk}</span></td>') in html
+    assert ('<th scope="row">keterangan</th><td><span class="before">—</span> → '
+            '<span class="after">Rencana aksi sudah ditandatangani.</span></td>') in html
+    assert ('<th scope="row">tautan bukti</th><td><span class="before">—</span> → '
+            '<span class="after">https://contoh.go.id/bukti</span></td>') in html
+    assert "berkas bukti" not in html  # no file: nothing changed there

@@ -110,18 +110,20 @@ def test_a_new_portal_link_is_recorded_without_the_secret(event):
 
 def test_anonymising_erases_the_person_from_the_trail_too(event, kanwil):
     user = organiser()
-    reg = services.registration_create(event=event, data=data(kanwil, email="ahmad@kemenag.go.id"),
+    reg = services.registration_create(event=event, data=data(kanwil, email="ahmad@kemenag.go.id",
+                                                              position="Kepala Seksi Pendidikan Madrasah"),
                                        days={D1: IN, D2: ON}, channel=Registration.Channel.ORGANISER, by=user)
     nip = reg.participant.id_number
 
-    services.participant_anonymise(participant=reg.participant, by=user, note="Permintaan peserta.")
+    services.participant_erase(participant=reg.participant, by=user, note="Permintaan peserta.")
 
     trail = str([(e.object_repr, e.before, e.after) for e in AuditEntry.objects.all()])
-    for personal in ("Ahmad Fauzi", nip, "ahmad@kemenag.go.id", "+6281234567890"):
+    for personal in ("Ahmad Fauzi", nip, "ahmad@kemenag.go.id", "+6281234567890", "Kepala Seksi Pendidikan"):
         assert personal not in trail
     actions = [(e.model, e.action) for e in entries()]
-    assert actions == [("attendance.registration", "create"), ("attendance.participant", "anonymise"),
-                       ("attendance.registration", "status:cancelled")]
+    # The erasure's own entry comes last: it counts what was erased.
+    assert actions == [("attendance.registration", "create"), ("attendance.registration", "status:cancelled"),
+                       ("attendance.participant", "anonymise")]
     create = entries(action="create")[0]
     assert (create.after["participant.full_name"], create.after["status"]) == ("(dihapus)", "pending")
     assert entries(action="anonymise")[0].reason == "Permintaan peserta."
@@ -207,6 +209,7 @@ def postgres_only():
     "UPDATE rakor_auditentry SET after = '{\"status\": \"approved\"}' WHERE id = %s",
     "UPDATE rakor_auditentry SET at = now() WHERE id = %s",
     "UPDATE rakor_auditentry SET actor_label = 'orang lain' WHERE id = %s",
+    "UPDATE rakor_auditentry SET reason = 'Alasan lain.' WHERE id = %s",
     "DELETE FROM rakor_auditentry WHERE id = %s",
 ])
 def test_database_refuses_to_rewrite_or_drop_entries(postgres_only, event, sql):
@@ -222,6 +225,16 @@ def test_database_refuses_to_rewrite_or_drop_entries(postgres_only, event, sql):
             cursor.execute(sql, [entry.pk])
 
     assert AuditEntry.objects.get().after["status"] == "rejected"
+
+
+def test_an_erasure_may_rewrite_a_reason_that_names_the_person(postgres_only, event):
+    """Only under the erasure's announcement (SET LOCAL rakor.audit_redaction), and only then."""
+    person = RegistrationFactory(event=event, participant__full_name="Dr. Yohanes Pattikawa, M.Th.")
+    other = RegistrationFactory(event=event, status=Registration.Status.PENDING)
+    services.registration_set_status(registrations=[other], status=Registration.Status.REJECTED, by=organiser(),
+                                     reason="Kursi sudah dipakai Yohanes Pattikawa.")
+    services.participant_erase(participant=person.participant)
+    assert AuditEntry.objects.get(action="status:rejected").reason == "Kursi sudah dipakai (dihapus)."
 
 
 def test_deleting_an_account_keeps_its_entries(event):

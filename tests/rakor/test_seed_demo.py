@@ -12,7 +12,8 @@ from attendance.identity import validate_nip
 from attendance.models import CheckIn, Participant, Registration, RegistrationDay, UnitQuota
 from attendance.selectors import quota_usage
 from rakor.models import Event, StaffProfile, Unit
-from sessions_app.models import OnlineAttendance, Session
+from agenda.models import Session
+from attendance.models import OnlineAttendance
 from rakor.roles import COORDINATOR, NOTULIS, ORGANISER, SCANNER, is_organiser
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +67,8 @@ def test_seed_twice_creates_nothing_new_and_prints_the_same():
 
 def check_final_minutes_hold_the_attendance():
     """The demo's final minutes froze the attendance the demo recorded, as of their finalisation."""
-    from sessions_app.minutes.selectors import attendance_block, attendance_changes, attendance_for
-    from sessions_app.models import Minutes
+    from minutes.selectors import attendance_block, attendance_changes, attendance_for
+    from minutes.models import Minutes
 
     final = list(Minutes.objects.filter(status=Minutes.Status.FINAL).select_related("session"))
     assert final

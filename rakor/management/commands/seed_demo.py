@@ -30,14 +30,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from attendance.identity import compose_nip
 from attendance.models import Participant, Registration, RegistrationDay, UnitQuota
-from attendance.selectors import quota_usage, registration_counts
+from attendance.quotas import SeatBook
+from attendance.selectors import registration_counts
+from attendance.services import lawful_basis_fields
+from evaluation.demo import seed_demo_evaluation
 from rakor import demo_data as data
 from rakor.models import Event, StaffProfile, Unit
 from rakor.roles import ALL_GROUPS, COORDINATOR, NOTULIS, ORGANISER, SCANNER
@@ -51,7 +54,7 @@ Status = Registration.Status
 Role = Registration.Role
 Channel = Registration.Channel
 
-ORGANISER_APPS = ("rakor", "attendance", "sessions_app", "certificates")
+ORGANISER_APPS = ("rakor", "agenda", "attendance", "minutes", "certificates")
 
 # username, password, group (None = superuser), unit code, first name, last name, position
 LOGINS = [
@@ -440,6 +443,7 @@ class Command(BaseCommand):
                 self.ensure_registrations(event, [p for p in people if getattr(p, member)], pks, units, users)
         for event in (archive, demo):
             self.run_app_hooks(event, archive=event is archive)
+        seed_demo_evaluation(archive, demo)
         if connection.vendor == "postgresql":
             # Bulk-loaded tables: fresh planner statistics now, not at autovacuum's next round.
             with connection.cursor() as cursor:
@@ -547,7 +551,7 @@ class Command(BaseCommand):
         todo = [p for p in people if p.nip in pks and pks[p.nip] not in registered]
         if not todo:
             return
-        seats = _SeatBook(event, units)
+        seats = SeatBook(event)  # the services' seat rule; a full day becomes online here
         archive = event.slug == ARCHIVE_SLUG
         now = timezone.now()
         organiser = users.get("panitia")
@@ -561,7 +565,7 @@ class Command(BaseCommand):
             reason = "" if archive else person.demo_reason
             modes = list(person.modes)
             if status in Registration.ACTIVE_STATUSES:
-                modes = seats.take(unit, modes)
+                modes = list(seats.take(unit, dict(zip(event.days, modes))).values())
             coordinator = next((u for path, u in coordinators.items() if unit.path.startswith(path)), None)
             in_person = Mode.IN_PERSON in modes
             if coordinator is not None and (in_person or unit.kind == Unit.Kind.DISTRICT):
@@ -578,8 +582,11 @@ class Command(BaseCommand):
                 consent_text=consent_text if channel == Channel.SELF else "",
                 consent_version=settings.CONSENT_VERSION if channel == Channel.SELF else "",
                 consent_at=now if channel == Channel.SELF else None,
+                **lawful_basis_fields(channel=channel, consent_text=consent_text if channel == Channel.SELF else "",
+                                      now=now),
             ))
             day_rows.append(modes)
+        Registration.give_fresh_short_codes(registrations)
         Registration.objects.bulk_create(registrations, batch_size=BATCH)
         reg_pk = dict(Registration.objects.filter(event=event).values_list("participant_id", "pk"))
         days = [connection.ops.adapt_datefield_value(day) for day in event.days]
@@ -598,7 +605,7 @@ class Command(BaseCommand):
         A hook must be idempotent as this command is. Apps without a `demo` module are skipped.
         """
         modules = []
-        for app in ("sessions_app", "attendance", "certificates"):
+        for app in ("agenda", "minutes", "attendance", "certificates", "invitations", "questions"):
             try:
                 modules.append(importlib.import_module(f"{app}.demo"))
             except ModuleNotFoundError as exc:
@@ -610,6 +617,7 @@ class Command(BaseCommand):
                 hook = getattr(module, name, None)
                 if hook is not None:
                     hook(event=event, archive=archive)
+        importlib.import_module("reports.demo").seed_activity_report(event=event, archive=archive)  # reads them all
 
     # -- what the newcomer needs to start
 
@@ -677,47 +685,3 @@ def _consent_text() -> str:
     except ImportError:  # pragma: no cover - forms are part of the project
         return ""
     return str(CONSENT_TEXT)
-
-
-class _SeatBook:
-    """In-memory count of in-person seats per quota and per day, seeded from the database."""
-
-    def __init__(self, event: Event, units: dict[str, Unit]):
-        self.event = event
-        self.days = event.days
-        quotas = {q.unit_id: q.in_person_seats for q in UnitQuota.objects.filter(event=event)}
-        self.quota_seats = quotas
-        self.used: dict[tuple[int, dt.date], int] = {}
-        for use in quota_usage(event):
-            for day, n in use.used_per_day.items():
-                self.used[(use.unit.pk, day)] = n
-        self.capacity = event.in_person_capacity
-        self.total = dict(
-            RegistrationDay.objects.filter(
-                registration__event=event, registration__status__in=Registration.ACTIVE_STATUSES, mode=Mode.IN_PERSON
-            ).values_list("date").annotate(n=Count("pk"))
-        )
-        self.governing: dict[int, int | None] = {}
-
-    def _quota_unit(self, unit: Unit) -> int | None:
-        if unit.pk not in self.governing:
-            ancestors = [int(pk) for pk in unit.path.strip("/").split("/") if pk]
-            self.governing[unit.pk] = next((pk for pk in reversed(ancestors) if pk in self.quota_seats), None)
-        return self.governing[unit.pk]
-
-    def take(self, unit: Unit, modes: list[str]) -> list[str]:
-        """The modes with every in-person day that has no seat left turned online; books the seats."""
-        quota = self._quota_unit(unit)
-        result = []
-        for day, mode in zip(self.days, modes):
-            if mode == Mode.IN_PERSON:
-                quota_full = quota is not None and self.used.get((quota, day), 0) >= self.quota_seats[quota]
-                event_full = self.capacity is not None and self.total.get(day, 0) >= self.capacity
-                if quota_full or event_full:
-                    mode = Mode.ONLINE
-                else:
-                    if quota is not None:
-                        self.used[(quota, day)] = self.used.get((quota, day), 0) + 1
-                    self.total[day] = self.total.get(day, 0) + 1
-            result.append(mode)
-        return result

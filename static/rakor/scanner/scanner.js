@@ -3,7 +3,8 @@
 // The server decides every scan (attendance.checkin.checkin_perform); offline, this page
 // decides provisionally with the event's public key and the downloaded bundle.
 
-import { makeVerifier, parseTicket, verifyTicket } from "./ticket.js";
+import { decideOffline, makeVerifier, parseTicket } from "./ticket.js";
+import { isValidCode, looksLikeCode, normaliseCode } from "./codes.js";
 
 const config = JSON.parse(document.getElementById("scanner-config").textContent);
 const M = config.messages;
@@ -13,15 +14,17 @@ const fill = (text, values) => text.replace(/\{(\w+)\}/g, (m, k) => (k in values
 
 // ------------------------------------------------------------------ device token
 
-// The organiser's set-up link (?device=<token>) is opened once: keep the token, drop it from the URL.
+// The organiser's set-up link (/scan/?setup=1#token=<token>) is opened once: keep the token, drop it
+// from the address bar. The token travels in the fragment, which browsers never send to the server,
+// so it never lands in an access log, a proxy's log or a Referer.
 const TOKEN_KEY = `rakor.scanner.device.${slug}`;
 const setUpNow = (function takeSetupToken() {
   const url = new URL(location.href);
-  const token = url.searchParams.get("device");
+  const token = new URLSearchParams(url.hash.slice(1)).get("token");
   if (!token) return false;
   localStorage.setItem(TOKEN_KEY, token);
-  url.searchParams.delete("device");
-  history.replaceState(null, "", url.pathname + url.search + url.hash);
+  url.searchParams.delete("setup");
+  history.replaceState(null, "", url.pathname + url.search);
   return true;
 })();
 const deviceToken = () => localStorage.getItem(TOKEN_KEY);
@@ -57,7 +60,9 @@ async function api(url, { method = "GET", body, timeout = 6000, extraHeaders = {
   let data = null;
   try { data = await response.json(); } catch (e) { data = null; }
   if (!response.ok) {
-    if (response.status === 401) showSetup(deviceToken() ? M.device_revoked : M.need_login, !deviceToken());
+    const expired = response.status === 401 && data && data.result === "device_expired";
+    if (expired) showSetup(data.detail || M.device_expired_next, false);
+    else if (response.status === 401) showSetup(deviceToken() ? M.device_revoked : M.need_login, !deviceToken());
     if (response.status === 403) showSetup((data && data.detail) || M.forbidden, false);
     throw new HttpError(response.status, data);
   }
@@ -103,10 +108,8 @@ const idb = {
 // ------------------------------------------------------------------ time in the event's zone
 
 const dayFmt = new Intl.DateTimeFormat("en-CA", { timeZone: config.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-const clockFmt = new Intl.DateTimeFormat("en-GB", { timeZone: config.timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
 const shortFmt = new Intl.DateTimeFormat("id-ID", { timeZone: config.timeZone, hour: "2-digit", minute: "2-digit" });
 const eventDay = (d) => dayFmt.format(d);
-const eventClock = (d) => clockFmt.format(d);
 const hhmm = (iso) => (iso ? shortFmt.format(new Date(iso)) : "");
 
 function newNonce() {
@@ -119,7 +122,7 @@ function newNonce() {
 
 // ------------------------------------------------------------------ state
 
-const state = { online: navigator.onLine, bundle: null, registrations: new Map(), revoked: new Set(), verifier: null, syncing: false };
+const state = { online: navigator.onLine, bundle: null, registrations: new Map(), codes: new Map(), revoked: new Set(), verifier: null, syncing: false };
 
 function setOnline(online) {
   const changed = state.online !== online;
@@ -134,6 +137,7 @@ function setOnline(online) {
 async function useBundle(data) {
   state.bundle = data;
   state.registrations = new Map(data.registrations.map((r) => [r.id, r]));
+  state.codes = new Map(data.registrations.filter((r) => r.code).map((r) => [r.code, r.id]));
   state.revoked = new Set(data.revoked);
   state.verifier = await makeVerifier(data.public_key);
   $("bundle-state").textContent = fill(M.bundle_ok, { n: data.registrations.length, time: hhmm(data.generated_at) });
@@ -183,19 +187,32 @@ const FEEDBACK = {
 };
 
 let answerTimer = null;
-function showAnswer({ tone, verdict, name = "", unit = "", detail = "" }) {
+// ``next``: what to do next (every refusal has one); ``actions``: buttons [{label, run}] — an answer
+// with a button stays until the operator taps (the button, or anywhere else to dismiss).
+function showAnswer({ tone, verdict, name = "", unit = "", detail = "", next = "", actions = [] }) {
   const box = $("answer");
   box.className = `answer ${tone}`;
   $("answer-verdict").textContent = verdict;
   $("answer-name").textContent = name;
   $("answer-unit").textContent = unit;
   $("answer-detail").textContent = detail;
+  $("answer-next").textContent = next;
+  const bar = $("answer-actions");
+  bar.replaceChildren(...actions.map(({ label, run }) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.addEventListener("click", (e) => { e.stopPropagation(); button.disabled = true; run(); });
+    return button;
+  }));
+  bar.hidden = !actions.length;
   box.hidden = false;
   beep(FEEDBACK[tone].sound);
   if (navigator.vibrate) navigator.vibrate(FEEDBACK[tone].vibrate);
   clearTimeout(answerTimer);
-  answerTimer = setTimeout(() => { box.hidden = true; }, tone === "ok" ? 2500 : 5000);
-  refocus();
+  if (!actions.length) answerTimer = setTimeout(() => { box.hidden = true; }, tone === "ok" ? 2500 : 6000);
+  if (actions.length) bar.firstChild.focus({ preventScroll: true });
+  else refocus();
 }
 $("answer").addEventListener("click", () => { $("answer").hidden = true; refocus(); });
 
@@ -205,16 +222,51 @@ function toneOf(result) {
   return "bad";
 }
 
+// Every refusal says, in words, what to do next (issue 12, item 5): "<result>_next" in the messages.
+function nextStep(result) {
+  const text = M[`${result}_next`];
+  return text ? fill(text, { hours: config.offlineHours }) : "";
+}
+
 function showServerAnswer(a) {
   const p = a.participant || {};
   let detail = "";
+  let next = "";
+  let actions = [];
   if (a.result === "already_checked_in" && a.first_checkin_at) {
-    detail = fill(M.first_time, { time: hhmm(a.first_checkin_at), gate: a.first_gate || "—" });
+    detail = fill(M.first_time, { time: hhmm(a.first_checkin_at), gate: a.first_gate || M.gate_unknown });
+  } else if (a.code_typo) {
+    next = M.code_typo_next;
   } else if (a.result !== "ok") {
-    detail = a.message || "";
+    next = nextStep(a.result) || a.message || "";
   }
-  showAnswer({ tone: toneOf(a.result), verdict: a.result === "ok" ? M.ok : (M[a.result] || a.message || a.result),
-               name: p.name || "", unit: p.unit || "", detail });
+  if (a.result === "not_in_person" && a.in_person) {
+    // Registered online for today and at the door: one tap admits them in person when a seat allows.
+    if (a.in_person.seats_ok) {
+      detail = M.not_in_person_seat;
+      actions = [{ label: M.admit_in_person, run: () => admitInPerson(a.in_person.url) }];
+    } else {
+      detail = fill(M.not_in_person_full, { detail: a.in_person.detail || "" });
+    }
+  }
+  const verdict = a.result === "ok" ? M.ok : (a.code_typo ? M.code_typo : (M[a.result] || a.message || a.result));
+  showAnswer({ tone: toneOf(a.result), verdict, name: p.name || "", unit: p.unit || "", detail, next, actions });
+}
+
+async function admitInPerson(url) {
+  try {
+    const { data } = await api(url, { method: "POST", body: { nonce: newNonce() } });
+    showServerAnswer(data);
+    if (data.result === "ok") notice(`${(data.participant && data.participant.name) || ""}: ${M.admitted_in_person}`, "ok");
+    refreshCount();
+  } catch (e) {
+    if (e instanceof HttpError && e.body && e.body.detail) {
+      showAnswer({ tone: "bad", verdict: M.admit_refused, detail: e.body.detail, next: M.not_in_person_next });
+    } else {
+      if (!(e instanceof HttpError)) setOnline(false);
+      showAnswer({ tone: "bad", verdict: M.admit_refused, next: M.not_in_person_offline });
+    }
+  }
 }
 
 function notice(text, kind = "info") {
@@ -237,31 +289,20 @@ async function rememberAdmitted(id, atIso, gate) {
   if (!(await idb.get("admitted", key))) await idb.put("admitted", { at: atIso, gate }, key);
 }
 
-// Offline: the same rules as checkin_perform, on what this device knows.
+// Offline: the server's admission rule (attendance.checkin.admission) on what this device knows.
+// A typed short code is checked by its check character here too, then found in the roster.
 async function decideLocally({ ticket, registrationId, when }) {
-  if (!state.bundle || !state.verifier) return { result: "no_bundle" };
   let id = registrationId;
-  if (!id) {
-    const checked = await verifyTicket(state.verifier, ticket, slug);
-    if (!checked.ok) return { result: checked.reason };
-    id = checked.parsed.publicId;
+  if (!id && looksLikeCode(ticket)) {
+    if (!isValidCode(ticket)) return { result: "invalid_ticket", typo: true };
+    id = state.codes.get(normaliseCode(ticket));
+    if (!id) return { result: "unknown_offline" };
   }
-  const reg = state.registrations.get(id);
-  if (state.revoked.has(id)) return { result: "revoked", reg };
-  if (!reg) return { result: "unknown_offline" };
-  if (reg.status !== "approved") return { result: "not_approved", reg };
-  const day = eventDay(when);
-  if (!state.bundle.event.days.includes(day)) return { result: "outside_window", reg };
-  if (!reg.in_person_days.includes(day)) return { result: "not_in_person", reg };
-  const window = state.bundle.windows[day];
-  const clock = eventClock(when);
-  if (window && (clock < window[0] || clock > window[1])) return { result: "outside_window", reg };
-  const first = await idb.get("admitted", admittedKey(day, id));
-  if (first) return { result: "already_checked_in", reg, first };
-  return { result: "ok", reg };
+  return decideOffline(state, { ticket, registrationId: id, when }, (day, rid) => idb.get("admitted", admittedKey(day, rid)));
 }
 
 function registrationIdOf(ticket) {
+  if (looksLikeCode(ticket)) return state.codes.get(normaliseCode(ticket)) || null;
   const parsed = parseTicket(ticket);
   return parsed && parsed.eventSlug === slug ? parsed.publicId : null;
 }
@@ -290,6 +331,7 @@ async function scanOnce({ ticket = "", registrationId = "", method }) {
       return;
     } catch (e) {
       if (e instanceof HttpError) {
+        if (e.body && e.body.result) { showServerAnswer(e.body); return; }  // decided and recorded, e.g. device_expired (401)
         if (e.status >= 500) setOnline(false);  // the server is there but failing: keep the scan
         else {
           const detail = e.body ? Object.values(e.body).flat().join(" ") : "";
@@ -310,9 +352,11 @@ async function scanOnce({ ticket = "", registrationId = "", method }) {
   const reg = local.reg || {};
   let detail = M.offline_note;
   if (local.result === "already_checked_in") detail = fill(M.first_time, { time: hhmm(local.first.at), gate: local.first.gate || M.this_device });
+  let next = local.typo ? M.code_typo_next : (local.result === "ok" ? "" : nextStep(local.result));
+  if (local.result === "not_in_person") next = `${next} ${M.not_in_person_offline}`;
   showAnswer({ tone: local.result === "ok" ? "ok" : toneOf(local.result),
-               verdict: local.result === "ok" ? M.ok_offline : (M[local.result] || local.result),
-               name: reg.name || "", unit: reg.unit || "", detail });
+               verdict: local.result === "ok" ? M.ok_offline : (local.typo ? M.code_typo : (M[local.result] || local.result)),
+               name: reg.name || "", unit: reg.unit || "", detail, next });
   if (!state.online) return;
   syncQueue();
 }
@@ -333,6 +377,7 @@ async function syncQueue() {
   try {
     let items = (await updateQueue()).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
     let sent = 0;
+    const stale = [];
     while (items.length) {
       const chunk = items.slice(0, config.batchMax);
       items = items.slice(config.batchMax);
@@ -342,7 +387,9 @@ async function syncQueue() {
         ({ data } = await api(config.urls.batch, { method: "POST", body: { event: slug, scans }, timeout: 30000 }));
       } catch (e) {
         if (!(e instanceof HttpError) || e.status >= 500) setOnline(false);
-        notice(M.sync_failed, "bad");
+        const expired = e instanceof HttpError && e.body && e.body.result === "device_expired";
+        notice(expired ? (e.body.detail || M.device_expired_next) : M.sync_failed, "bad");
+        if (expired) showAnswer({ tone: "bad", verdict: M.device_expired, detail: nextStep("device_expired") });
         return;
       }
       setOnline(true);
@@ -356,7 +403,13 @@ async function syncQueue() {
         } else {
           sent += 1;
           const name = (r.participant && r.participant.name) || item.name || "";
-          if (r.result === "already_checked_in" && r.conflict && item.local_result === "ok") {
+          if (r.result === "stale_scan") {
+            stale.push(name || "—");
+            notice(fill(M.stale_item, { name: name || "—", time: hhmm(item.scanned_at) }), "bad");
+            // Not admitted after all: a new scan of this person, even offline, must not say "already".
+            const id = item.registration || registrationIdOf(item.ticket);
+            if (id) await idb.del("admitted", admittedKey(eventDay(new Date(item.scanned_at)), id));
+          } else if (r.result === "already_checked_in" && r.conflict && item.local_result === "ok") {
             notice(fill(M.conflict, { name, gate: r.first_gate || "—", time: hhmm(r.first_checkin_at) }), "conflict");
           } else if (item.local_result === "ok" && r.result !== "ok" && r.result !== "already_checked_in") {
             notice(fill(M.differs, { name, result: r.message || r.result }), "conflict");
@@ -370,6 +423,12 @@ async function syncQueue() {
       }
     }
     if (sent) notice(fill(M.synced, { n: sent }), "ok");
+    // Offline scans the server refused for their time: people the desk thought admitted are not.
+    if (stale.length) {
+      showAnswer({ tone: "bad", verdict: M.stale_scan,
+                   name: stale.slice(0, 3).join(", ") + (stale.length > 3 ? ` +${stale.length - 3}` : ""),
+                   detail: nextStep("stale_scan") });
+    }
   } finally {
     state.syncing = false;
     await updateQueue();
@@ -402,6 +461,17 @@ $("wedge-form").addEventListener("submit", (e) => {
   handleScan({ ticket: text, method: "handheld" });
   wedge.focus();
 });
+// The short code a participant reads out (attendance/codes.py): checked by the server (and here, offline).
+$("code-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("code");
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  // Anything longer than a code (a pasted QR payload) is checked as the ticket it is.
+  handleScan({ ticket: text, method: looksLikeCode(text) ? "manual" : "handheld" });
+  input.focus();
+});
 // A handheld scanner types wherever the focus is: if nothing has it, the wedge takes the burst.
 document.addEventListener("keydown", (e) => {
   if (e.target !== document.body || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -416,12 +486,22 @@ document.addEventListener("click", (e) => {
 
 let stream = null;
 let detector = null;
+
+// The browser's own error text is in the browser's language: the page says it in its own.
+function cameraError(e) {
+  if (!window.isSecureContext || !navigator.mediaDevices) return M.camera_insecure;
+  const name = (e && e.name) || "";
+  if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return M.camera_denied;
+  if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") return M.camera_missing;
+  if (name === "NotReadableError" || name === "AbortError" || name === "TrackStartError") return M.camera_busy;
+  return M.camera_failed;
+}
 async function startCamera() {
   $("camera-error").hidden = true;
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   } catch (e) {
-    $("camera-error").textContent = fill(M.camera_error, { error: e.message || e.name });
+    $("camera-error").textContent = cameraError(e);
     $("camera-error").hidden = false;
     return;
   }
@@ -505,17 +585,25 @@ async function runSearch() {
     try {
       ({ data: { results: rows } } = await api(`${config.urls.search}?q=${encodeURIComponent(q)}`));
     } catch (e) {
-      if (e instanceof HttpError) return;
+      if (e instanceof HttpError) {
+        // Too many searches from this device (429), or a query the server refused: say so, in its words.
+        const detail = e.body && (e.body.detail || Object.values(e.body).flat().join(" "));
+        if (e.status === 429 || detail) $("search-note").textContent = detail || fill(M.server_error, { status: e.status });
+        return;
+      }
       setOnline(false);
     }
   }
   if (rows === null) {
     $("search-note").textContent = M.search_offline;
-    const needle = q.toLowerCase();
-    rows = [...state.registrations.values()].filter((r) => r.name.toLowerCase().includes(needle)).slice(0, 20)
+    // Folded as the server folds names (attendance/search.py): no diacritics, case or word order.
+    const fold = (t) => t.normalize("NFKD").replace(/\p{M}/gu, "").replace(/['’‘`ʼʻʿʾ]/g, "").toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    const needles = fold(q).split(" ").filter(Boolean);
+    rows = [...state.registrations.values()].filter((r) => needles.every((n) => fold(r.name).includes(n))).slice(0, 20)
       .map((r) => ({ id: r.id, name: r.name, unit: r.unit, nip_masked: "", ticket: "", checked_in_today: false }));
   }
-  if (!rows.length) { $("search-note").textContent = M.search_none; return; }
+  if (!rows.length) { $("search-note").textContent = state.online ? M.search_none_rule : M.search_none; return; }
   for (const r of rows) {
     const li = document.createElement("li");
     const who = document.createElement("div");

@@ -1,4 +1,4 @@
-// The scanner page's service worker (attendance.views_scanner.scanner_worker), one per event,
+// The scanner page's service worker (attendance.views.scanner.scanner_worker), one per event,
 // its scope that event's /e/<slug>/scan/ page. It keeps the page and its files on the device so
 // that a reload without network still opens the scanner; the scans themselves (the queue in
 // IndexedDB, the roster bundle) are the page's business and never pass through this cache.
@@ -50,7 +50,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (request.mode === "navigate") {
-    url.search = "";  // ?device=<token> on the set-up link: the same page
+    url.search = "";  // ?setup=1 on the set-up link (its token is in the fragment): the same page
     url.hash = "";
     if (url.href === PAGE) event.respondWith(pageFromNetworkOrKept(event));
     return;

@@ -1,0 +1,189 @@
+"""What makes the participant portal cheap to serve (issue 15): the shared agenda and the page's ETag.
+
+The agenda on a portal is nearly the same for everyone of an event: only the person's join
+links (which carry their secret) and whether they may join each session differ. So it is
+rendered once per *agenda state* and kept in the cache:
+
+- the sessions come from ``agenda.selectors.cached_event_sessions`` (no query when warm), keyed
+  by the event's agenda version, which every save of a session bumps (agenda/signals.py);
+- the fragment's key is the agenda version, the event's own fields, the language, what time
+  changes on the page (which sessions are under way, past, open for joining, the "now" line)
+  and which sessions this person may join; the secret is rendered as a random token stored
+  with the HTML and replaced by the person's secret when served.
+
+``portal_state`` and ``with_csrf`` make the page's validator: a digest of everything the page shows (the person,
+their registration, days, check-ins, what registered parts say, e.g. the certificate, the
+agenda fragment's key), the language, the CSRF cookie its form carries and the templates.
+The view answers 304 when it matches, without rendering.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from agenda.models import Session
+from agenda.selectors import agenda_context, agenda_state, cached_event_sessions
+
+from .models import Registration
+from .online.selectors import join_refusal
+
+AGENDA_SECONDS = 300  # a rendered agenda is keyed by its state; this only bounds how long an unused one stays
+
+# Parts of the portal that another app renders (the certificate block): each registers a function
+# returning a string that changes whenever what it shows changes (certificates' AppConfig.ready).
+_state_parts: list[Callable[[Registration], str]] = []
+
+
+def register_portal_state(part: Callable[[Registration], str]) -> None:
+    if part not in _state_parts:
+        _state_parts.append(part)
+
+
+class _SharedPersonal:
+    """agenda_context's ``personal``, with the secret replaced by ``token`` in every link."""
+
+    def __init__(self, registration: Registration, day_modes: dict, token: str):
+        self.registration = registration
+        self.token = token
+        self.ical_url = f"/t/{token}/agenda.ics"
+        self._day_modes = day_modes
+        self._unit_path = registration.participant.unit.path
+
+    def may_join(self, session: Session) -> bool:
+        return join_refusal(self.registration, session, day_mode=self._day_modes.get(session.day),
+                            unit_path=self._unit_path, unit_paths=session.allowed_unit_paths) is None
+
+    def join_path(self, session: Session) -> str:
+        return f"/t/{self.token}/join/{session.pk}/" if self.may_join(session) else ""
+
+
+def row_fields(obj) -> tuple:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def agenda_fragment(registration: Registration, days: list, *, now: dt.datetime | None = None) -> tuple[SafeString, str]:
+    """(the portal's agenda HTML for this person, its cache key): rendered at most once per agenda state.
+
+    The key is ``agenda.selectors.agenda_state`` (cheap: no translation, no HTML) with the agenda
+    version, the event's columns and the language; the full ``agenda_context`` is built only to render.
+    """
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    event = registration.event
+    now = now or timezone.now()
+    version, sessions = cached_event_sessions(event)
+    personal = _SharedPersonal(registration, {d.date: d.mode for d in days}, "")
+    state = (version, get_language(), row_fields(event), agenda_state(event, sessions, now=now, may_join=personal.may_join))
+    key = f"rakor:portal-agenda:{hashlib.sha256(repr(state).encode()).hexdigest()[:40]}"
+    found = cache.get(key)
+    if found is None:
+        personal.token = "t" + secrets.token_hex(16)  # stands for the secret in the cached HTML; unguessable
+        personal.ical_url = f"/t/{personal.token}/agenda.ics"
+        found = (personal.token, render_to_string("agenda/agenda.html",
+                                                  agenda_context(event, personal=personal, now=now, sessions=sessions)))
+        cache.set(key, found, AGENDA_SECONDS)
+    token, html = found
+    return mark_safe(html.replace(token, registration.portal_secret)), key
+
+
+_templates_digest = None
+PORTAL_TEMPLATES = ("base.html", "attendance/public/_portal_base.html", "attendance/public/portal.html",
+                    "agenda/agenda.html", "includes/my_checkins.html", "includes/help_lines.html",
+                    "includes/language_switch.html", "certificates/_portal_block.html", "evaluation/_portal_block.html",
+                    "questions/_portal_box.html", "questions/_ask_form.html")
+
+
+def templates_digest() -> str:
+    """The portal's templates, the static manifest and the translations, read once per process: a deploy
+    changes every ETag."""
+    global _templates_digest
+    if _templates_digest is None:
+        from django.template.loader import get_template
+
+        h = hashlib.sha256()
+        for name in PORTAL_TEMPLATES:
+            h.update(Path(get_template(name).origin.name).read_bytes())
+        manifest = Path(settings.STATIC_ROOT or ".") / "staticfiles.json"
+        if settings.STATIC_ROOT and manifest.exists():
+            h.update(manifest.read_bytes())
+        for locale in settings.LOCALE_PATHS:  # the compiled translations
+            for mo in sorted(Path(locale).glob("*/LC_MESSAGES/django.mo")):
+                h.update(mo.read_bytes())
+        _templates_digest = h.hexdigest()
+    return _templates_digest
+
+
+def portal_state(request, registration: Registration, *, days: list, checkins: list, agenda_key: str) -> str | None:
+    """A digest of what the portal page shows, or None when it must not be revalidated (messages waiting)."""
+    storage = getattr(request, "_messages", None)
+    if storage is not None and storage._loaded_messages:
+        return None
+    user = getattr(request, "user", None)
+    state = (
+        templates_digest(), get_language(), request.get_full_path(),
+        user.pk if user is not None and user.is_authenticated else None,
+        row_fields(registration), row_fields(registration.participant), row_fields(registration.participant.unit),
+        row_fields(registration.event), [(d.date, d.mode) for d in days],
+        [(c.pk, c.local_time, c.kind, c.method, c.gate, c.session.title if c.session_id else "") for c in checkins],
+        agenda_key, settings.SITE_URL,
+        [part(registration) for part in _state_parts],
+    )
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def with_csrf(state_digest: str, csrf_cookie: str | None) -> str:
+    """The ETag: the page's state and the CSRF cookie its language form's token was made from.
+
+    Checked against the request's cookie before rendering; sent with the cookie the page was
+    rendered with (the one a first visit sets), so a browser's second visit already gets 304.
+    """
+    return f'"p-{hashlib.sha256((state_digest + (csrf_cookie or "")).encode()).hexdigest()[:40]}"'
+
+
+# ---------------------------------------------------------------- pages the same for everyone but their secret
+
+
+SHARED_PAGE_SECONDS = 60
+
+
+def _messages_waiting(request) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and bool(storage._loaded_messages)
+
+
+def shared_page(request, registration: Registration, key_parts: tuple, render: Callable[[str, str, str], str]):
+    """An HTML page rendered once per ``key_parts`` (and language) for everyone, served with their own secret.
+
+    ``render(secret_token, csrf_token, full_path)`` renders the page with the two tokens in
+    place of the person's portal secret and of their CSRF form token, and ``full_path`` for the
+    request's path (the language form's "next"); they are replaced in the cached HTML by the
+    person's own. None when the page must be rendered for the person (messages waiting).
+    Used by the join link's waiting page (``attendance.views.portal._waiting``): those who tap
+    Join early, and whose page re-checks every 30 s, are served from the cache.
+    """
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
+    if _messages_waiting(request) or request.META.get("QUERY_STRING", "") not in ("", "stream=1"):
+        return None  # the page the links lead to is cached; any other query string is rendered, not stored
+    key = "rakor:shared-page:" + hashlib.sha256(
+        repr((key_parts, get_language(), request.META.get("QUERY_STRING", ""))).encode()).hexdigest()[:40]
+    found = cache.get(key)
+    if found is None:
+        token, csrf = "t" + secrets.token_hex(16), "c" + secrets.token_hex(16)
+        full_path = request.get_full_path().replace(registration.portal_secret, token)
+        found = (token, csrf, render(token, csrf, full_path))
+        cache.set(key, found, SHARED_PAGE_SECONDS)
+    token, csrf, html = found
+    return HttpResponse(html.replace(token, registration.portal_secret).replace(csrf, get_token(request)))
