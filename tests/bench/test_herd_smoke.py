@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bench.herd import merge, pct
-from bench.herd_client import Http, Stage, page_links
+from bench.herd_client import Herd, Http, Stage, page_links
 from bench.herd_profile import Sampler, analyse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +57,46 @@ async def test_http_client_reads_content_length_chunked_and_close_answers():
     assert [(status, body) for status, _headers, body in got] == [(302, b""), (200, b"hello world"), (200, b"bye")]
     assert got[0][1]["location"] == "https://zoom.us/j/1"
     assert not conn.is_open
+
+
+async def test_keepalive_reuses_idle_connections_up_to_the_pool_size_as_nginx_upstream_does():
+    """--keepalive N: requests of many participants share a few connections (as behind nginx); 0: one each."""
+    accepted = []
+
+    async def serve(reader, writer):
+        accepted.append(writer)
+        while True:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def requests(keepalive: int, parallel: int, rounds: int) -> int:
+        herd = Herd({"port": port, "slug": "x", "participants": [], "keepalive": keepalive})
+        before = len(accepted)
+
+        async def one():
+            conn = herd._conn()
+            await conn.request("GET", "/")
+            herd._release(conn)
+
+        for _ in range(rounds):
+            await asyncio.gather(*(one() for _ in range(parallel)))
+        assert sum(len(idle) for idle in herd.idle.values()) == min(keepalive, parallel)
+        herd.fresh_pool()
+        assert herd.idle == {}
+        return len(accepted) - before
+
+    # 3 rounds of 5 at once: with a pool of 2, the first round opens 5 and keeps 2; each later round opens 3.
+    assert await requests(keepalive=2, parallel=5, rounds=3) == 5 + 3 + 3
+    assert await requests(keepalive=8, parallel=5, rounds=3) == 5
+    assert await requests(keepalive=0, parallel=5, rounds=3) == 15
+    server.close()
 
 
 def test_stages_of_several_clients_merge_into_one():
