@@ -123,7 +123,11 @@ class Http:
 
 
 class PageLinks(HTMLParser):
-    """Same-origin sub-resources a browser fetches for a page, and the page's join links."""
+    """Same-origin sub-resources a browser fetches for a page, and the page's join links.
+
+    The browser runs scripts, so what is inside ``<noscript>`` is text to it, never fetched
+    (the portal's fallback QR image is there: its scripts draw the QR, issue 15).
+    """
 
     FETCHED_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "manifest", "preload", "modulepreload"}
 
@@ -133,6 +137,7 @@ class PageLinks(HTMLParser):
         self.origin = urlsplit(page_url).netloc
         self.resources: list[str] = []
         self.joins: list[str] = []
+        self._noscript = 0
 
     def _local(self, url: str | None) -> str | None:
         if not url or url.startswith(("data:", "#", "javascript:")):
@@ -143,6 +148,10 @@ class PageLinks(HTMLParser):
         return absolute.path + (f"?{absolute.query}" if absolute.query else "")
 
     def handle_starttag(self, tag, attrs):
+        if tag == "noscript":
+            self._noscript += 1
+        if self._noscript:
+            return
         a = dict(attrs)
         url = None
         if tag == "link" and self.FETCHED_RELS & set((a.get("rel") or "").lower().split()):
@@ -157,6 +166,11 @@ class PageLinks(HTMLParser):
         local = self._local(url)
         if local and local not in self.resources:
             self.resources.append(local)
+
+
+    def handle_endtag(self, tag):
+        if tag == "noscript" and self._noscript:
+            self._noscript -= 1
 
 
 def page_links(page_url: str, html: bytes) -> PageLinks:
