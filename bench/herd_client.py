@@ -409,7 +409,8 @@ class Herd:
     # ------------------------------------------------------------ a node restart
 
     def _backoff(self, failures: int) -> float:
-        """static/rakor/live.js's reconnectDelay: 0.5 s + random × (window − 0.5 s), the window doubling per failure."""
+        """static/rakor/live.js's reconnectDelay: 0.5 s + random × (window − 0.5 s), the window doubling per failure
+        (a 1013 is not one: its retry takes the first window)."""
         window = min(60.0, self.rejoin["window"] * 2 ** max(0, min(failures, 7) - 1))
         return 0.5 + self.rng.random() * max(0.0, window - 0.5)
 
@@ -425,9 +426,11 @@ class Herd:
         from websockets.asyncio.client import connect
 
         failures = 1  # the close itself, as live.js counts it
+        busy = False  # the last attempt was told 1013: live.js retries within the first window, not a doubled one
         secret = self.slot_secrets[i]
         while self.rejoin is not None:
-            await asyncio.sleep(self._backoff(failures))
+            await asyncio.sleep(self._backoff(1 if busy else failures))
+            busy = False
             self.reconnect_attempts += 1
             try:
                 port = self.rejoin["port"]
@@ -446,7 +449,10 @@ class Herd:
                 code = getattr(getattr(exc, "rcvd", None), "code", None)
                 self.reconnect_errors[f"closed {code}" if code else _error(exc)[:60]] += 1
                 ws.transport.abort()
-                failures += 1
+                if code == 1013:
+                    busy = True
+                else:
+                    failures += 1
                 continue
             self.back[i] = now()
             self.sockets[i] = ws

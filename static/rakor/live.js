@@ -218,7 +218,7 @@
       (secret ? "?t=" + encodeURIComponent(secret) : "");
     var opened = false;
     var ws;
-    try { ws = new WebSocket(url); } catch (e) { failures++; startPolling(); retry(); return; }
+    try { ws = new WebSocket(url); } catch (e) { failures++; startPolling(); retry(failures); return; }
     socket = ws;
     var slow = setTimeout(function () { if (!opened) startPolling(); }, openTimeoutMs);
     var timer = setTimeout(function () {
@@ -250,10 +250,17 @@
         startPolling();
         return;
       }
+      if (ev.code === 1013) {
+        // The server is up but busy (a reconnect storm): it takes connects at its rate and refuses the rest at
+        // once. Come back at a fresh random moment of the first window, not of a doubled one (measured: refused
+        // sockets waited out 30 and 60 s windows while the node idled); not a failure, and no polling meanwhile
+        // (it would add to the busy node's load). 1012 (restart) and network failures double the window.
+        retry(1);
+        return;
+      }
       failures++;
-      // 1013: the server is up but busy (a reconnect storm); polling would add to its load.
-      if (ev.code !== 1013 && (!opened || failures >= 2)) startPolling();
-      retry();
+      if (!opened || failures >= 2) startPolling();
+      retry(failures);
     };
   }
 
@@ -264,8 +271,8 @@
     return RECONNECT_MIN_MS + Math.random() * Math.max(0, windowMs - RECONNECT_MIN_MS);
   }
 
-  function retry() {
-    var delay = reconnectDelay(failures);
+  function retry(failureCount) {
+    var delay = reconnectDelay(failureCount);
     root.setAttribute("data-reconnect-in", String(Math.round(delay)));
     setTimeout(connect, delay);
   }
