@@ -209,6 +209,7 @@
   // ------------------------------------------------------------ WebSocket
   var socket = null;
   var failures = 0;
+  var busy = 0;  // 1013s (server busy) in a row
   var refused = false;
 
   function connect() {
@@ -218,7 +219,7 @@
       (secret ? "?t=" + encodeURIComponent(secret) : "");
     var opened = false;
     var ws;
-    try { ws = new WebSocket(url); } catch (e) { failures++; startPolling(); retry(failures); return; }
+    try { ws = new WebSocket(url); } catch (e) { failures++; startPolling(); retry(); return; }
     socket = ws;
     var slow = setTimeout(function () { if (!opened) startPolling(); }, openTimeoutMs);
     var timer = setTimeout(function () {
@@ -237,7 +238,7 @@
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.spread != null) takeSpread(msg.spread);
-      if (msg.type === "snapshot") { failures = 0; applyAll(msg.sessions); }
+      if (msg.type === "snapshot") { failures = 0; busy = 0; applyAll(msg.sessions); }
       else if (msg.type === "session") apply(msg);
     };
     ws.onclose = function (ev) {
@@ -252,15 +253,20 @@
       }
       if (ev.code === 1013) {
         // The server is up but busy (a reconnect storm): it takes connects at its rate and refuses the rest at
-        // once. Come back at a fresh random moment of the first window, not of a doubled one (measured: refused
-        // sockets waited out 30 and 60 s windows while the node idled); not a failure, and no polling meanwhile
-        // (it would add to the busy node's load). 1012 (restart) and network failures double the window.
-        retry(1);
+        // once. Come back soon, at a fresh random moment of a short window: a third of the first window, then
+        // two thirds, then the first window for as long as the node stays busy (busyDelay). Measured: refused
+        // sockets waiting out doubled 30 and 60 s windows left the node idle. Not a failure, and no polling
+        // meanwhile (it would add to the busy node's load). 1012 (restart) and network failures double.
+        busy++;
+        var wait = busyDelay(busy);
+        root.setAttribute("data-reconnect-in", String(Math.round(wait)));
+        setTimeout(connect, wait);
         return;
       }
+      busy = 0;
       failures++;
       if (!opened || failures >= 2) startPolling();
-      retry(failures);
+      retry();
     };
   }
 
@@ -271,8 +277,16 @@
     return RECONNECT_MIN_MS + Math.random() * Math.max(0, windowMs - RECONNECT_MIN_MS);
   }
 
-  function retry(failureCount) {
-    var delay = reconnectDelay(failureCount);
+  // After the n-th 1013 in a row: 0.5 s + random × (window − 0.5 s), the window n thirds of the first, at most
+  // the first. A refusal is a whole handshake to the node, so a long storm's refused sockets come back no
+  // faster than the first window spreads them; a short one's are back while the node still has time for them.
+  function busyDelay(count) {
+    var windowMs = Math.min(reconnectMs, reconnectMs * Math.min(count, 3) / 3);
+    return RECONNECT_MIN_MS + Math.random() * Math.max(0, windowMs - RECONNECT_MIN_MS);
+  }
+
+  function retry() {
+    var delay = reconnectDelay(failures);
     root.setAttribute("data-reconnect-in", String(Math.round(delay)));
     setTimeout(connect, delay);
   }

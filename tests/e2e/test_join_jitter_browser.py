@@ -155,9 +155,10 @@ def attempts_reach(page, attempts, count):
 
 def test_a_busy_server_1013_retries_within_the_first_window_without_polling(browser, server):
     """A node in a reconnect storm takes connects at its rate and refuses the rest with 1013 (try again later): the
-    page comes back at a fresh random moment of the first window each time (no doubling: the node is up, and a
-    refused socket waiting out 30 and 60 s windows left it idle), and adds no status.json polls meanwhile. A
-    restart (1012) after that still doubles from where the failures were."""
+    page comes back at a fresh random moment of a short window: a third of the first window, two thirds, then the
+    first window for as long as the node stays busy (no doubling: the node is up, and refused sockets waiting out
+    30 and 60 s windows left it idle), and adds no status.json polls meanwhile. A restart (1012) after that
+    starts the doubling windows from the first."""
     regs, _session = online_event(spread=0, people=1)
     attempts = []
     codes = iter([1013, 1013, 1013, 1012, 1012])
@@ -171,8 +172,8 @@ def test_a_busy_server_1013_retries_within_the_first_window_without_polling(brow
     try:
         page.goto(f"{server.url}/test-live/{regs[0].portal_secret}/")
         root = page.locator("[data-live-agenda]")
-        # 0.5 s + 0.5 × (15 − 0.5) s after each 1013; then the 1012s: 15 s window (one failure), then 30 s.
-        expected = [7750, 7750, 7750, 7750, 15250]
+        # 0.5 s + 0.5 × (window − 0.5 s): the 1013s' windows 5, 10, 15 s; then the 1012s': 15 s, then 30 s.
+        expected = [2750, 5250, 7750, 7750, 15250]
         expect(root).to_have_attribute("data-reconnect-in", str(expected[0]))
         assert len(attempts) == 1
         for i, delay in enumerate(expected[:-1]):
@@ -180,7 +181,7 @@ def test_a_busy_server_1013_retries_within_the_first_window_without_polling(brow
             context.clock.run_for(delay - 600)
             assert len(attempts) == seen  # not yet
             context.clock.run_for(1200)
-            attempts_reach(page, attempts, seen + 1)  # the same delay again: the attribute alone cannot show it
+            attempts_reach(page, attempts, seen + 1)  # 7750 twice: the attribute alone cannot show the second
             expect(root).to_have_attribute("data-reconnect-in", str(expected[i + 1]))
             assert len(attempts) == seen + 1
             if i < 2:
