@@ -45,7 +45,8 @@ Phases (``--phases``, each repeated ``--rounds`` times; the medians are the figu
   RSS against their idle RSS before the sweep);
 - ``reconnect``: a node restart: ``--reconnect-size`` sockets held, the application's server stopped
   (SIGTERM: uvicorn closes every socket); each closed socket comes back as the portal's script
-  does (a random 0.5 s..15 s, the window doubling per failed attempt). ``--reconnect-to other``
+  does (a random 0.5 s..15 s, the window doubling per failed attempt; an attempt told 1013, "busy", retries
+  within a third of the first window, two thirds after a second 1013 in a row, then the first window). ``--reconnect-to other``
   (default): to a second application server (uvicorn ×2, started and warmed before the stop), as the
   proxy of a cluster sends them to the nodes still up; ``same``: to the same server started again on
   its port (the node's start-up is then part of the time, and attempts while it is down fail).

@@ -453,8 +453,14 @@ class Herd:
     # ------------------------------------------------------------ a node restart
 
     def _backoff(self, failures: int) -> float:
-        """static/rakor/live.js's reconnectDelay: 0.5 s + random × (window − 0.5 s), the window doubling per failure."""
+        """static/rakor/live.js's reconnectDelay: 0.5 s + random × (window − 0.5 s), the window doubling per failure
+        (a 1013 is not one: see _busy_backoff)."""
         window = min(60.0, self.rejoin["window"] * 2 ** max(0, min(failures, 7) - 1))
+        return 0.5 + self.rng.random() * max(0.0, window - 0.5)
+
+    def _busy_backoff(self, count: int) -> float:
+        """live.js's busyDelay after the n-th 1013 in a row: the window n thirds of the first, at most the first."""
+        window = self.rejoin["window"] * min(count, 3) / 3
         return 0.5 + self.rng.random() * max(0.0, window - 0.5)
 
     async def watch_reconnect(self, window: float, open_timeout: float, port: int) -> list[dict]:
@@ -469,9 +475,10 @@ class Herd:
         from websockets.asyncio.client import connect
 
         failures = 1  # the close itself, as live.js counts it
+        busy = 0  # 1013s in a row: live.js's busyDelay, a short window that grows to the first one
         secret = self.slot_secrets[i]
         while self.rejoin is not None:
-            await asyncio.sleep(self._backoff(failures))
+            await asyncio.sleep(self._busy_backoff(busy) if busy else self._backoff(failures))
             self.reconnect_attempts += 1
             try:
                 port = self.rejoin["port"]
@@ -480,7 +487,7 @@ class Herd:
                                    open_timeout=self.rejoin["open_timeout"], close_timeout=5, max_queue=16)
             except Exception as exc:
                 self.reconnect_errors[_error(exc)[:60]] += 1
-                failures += 1
+                busy, failures = 0, failures + 1
                 continue
             try:
                 first = json.loads(await asyncio.wait_for(ws.recv(), 60))
@@ -490,7 +497,10 @@ class Herd:
                 code = getattr(getattr(exc, "rcvd", None), "code", None)
                 self.reconnect_errors[f"closed {code}" if code else _error(exc)[:60]] += 1
                 ws.transport.abort()
-                failures += 1
+                if code == 1013:
+                    busy += 1
+                else:
+                    busy, failures = 0, failures + 1
                 continue
             self.back[i] = now()
             self.sockets[i] = ws

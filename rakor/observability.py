@@ -42,10 +42,23 @@ def current_request_id() -> str:
 
 def request_id_for(request) -> str:
     """nginx's id when a trusted proxy sends one (so its access log and ours agree), else a new one."""
-    given = request.META.get("HTTP_X_REQUEST_ID", "")
-    if given and _ACCEPTED_ID.match(given) and is_trusted_proxy(request.META.get("REMOTE_ADDR") or ""):
+    return request_id_from(request.META.get("HTTP_X_REQUEST_ID", ""), request.META.get("REMOTE_ADDR") or "")
+
+
+def request_id_from(given: str, peer: str) -> str:
+    """The rule of ``request_id_for`` from the header's value and the immediate peer (an ASGI scope has both)."""
+    if given and _ACCEPTED_ID.match(given) and is_trusted_proxy(peer):
         return given
     return uuid.uuid4().hex
+
+
+def log_request(method: str, route: str | None, view: str | None, status: int, started: float) -> None:
+    """The one line per request (logger ``rakor.request``): Django's requests and those answered in front of it."""
+    if not request_log.isEnabledFor(logging.INFO):
+        return
+    request_log.info("%s %s %s", method, route or "-", status, extra={
+        "method": method, "route": route, "view": view, "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def pool_exhausted(exc: BaseException | None) -> bool:
@@ -92,10 +105,8 @@ class RequestIdMiddleware:
         if "X-Request-ID" not in response and request.META.get("HTTP_X_REQUEST_ID") != rid:
             response["X-Request-ID"] = rid  # behind nginx, nginx adds its own (the same id)
         match = getattr(request, "resolver_match", None)
-        request_log.info("%s %s %s", request.method, match.route if match else "-", response.status_code, extra={
-            "method": request.method, "route": match.route if match else None,
-            "view": match.view_name if match else None, "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        log_request(request.method, match.route if match else None, match.view_name if match else None,
+                    response.status_code, started)
         request_id_var.reset(token)
 
     def __call__(self, request):

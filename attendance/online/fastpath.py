@@ -23,6 +23,11 @@ the common case of both before Django sees the request, and passes everything el
   state for ``SESSION_SECONDS``. Anything else (unknown secret, no join, a session not running): Django
   answers, with the same refusals as before.
 
+An answer given here is counted and logged as Django's stack would (``_answer``): the request id (a trusted
+proxy's ``X-Request-ID``, else a new one) in the log lines and the response, the ``rakor.request`` line with
+the view's route, and django-prometheus's families with the view's name (``sessions_join:join``,
+``sessions_join:heartbeat``), so /metrics and the logs see the herd.
+
 ``settings.ONLINE_FAST_PATH`` off passes everything to Django.
 """
 
@@ -31,7 +36,6 @@ from __future__ import annotations
 import hmac
 import re
 import time
-import uuid
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -41,7 +45,9 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import timezone
 
 from agenda.selectors import cached_session, session_running
+from rakor.metrics import count_answered_in_front
 from rakor.net import is_trusted_proxy
+from rakor.observability import log_request, request_id_from, request_id_var
 from rakor.security_headers import site_security_headers
 
 from ..models import CheckIn
@@ -77,57 +83,80 @@ class OnlineFastPath:
             method = scope["method"]
             if method == "GET":
                 match = JOIN.fullmatch(scope["path"])
-                if match and await self._join(scope, send, match.group(1), int(match.group(2))):
+                if match and await self._answer(scope, send, self._join, "join", match):
                     return
             elif method == "POST" and beats.collecting():
                 match = HEARTBEAT.fullmatch(scope["path"])
-                if match and await self._heartbeat(scope, send, match.group(1), int(match.group(2))):
+                if match and await self._answer(scope, send, self._heartbeat, "heartbeat", match):
                     return
         await self.app(scope, receive, send)
 
+    async def _answer(self, scope, send, handler, name: str, match) -> bool:
+        """``handler``'s answer with what Django's stack gives every request: a request id (in the log lines written
+        meanwhile, and as ``X-Request-ID``), the request's log line and the Prometheus counts (rakor.observability,
+        rakor.metrics). A request the handler leaves to Django is counted and logged there."""
+        started = time.perf_counter()
+        given = _header(scope, b"x-request-id")
+        rid = request_id_from(given, (scope.get("client") or ("",))[0] or "")
+        token = request_id_var.set(rid)
+        try:
+            extra = [] if given == rid else [(b"x-request-id", rid.encode())]
+            answered = await handler(scope, send, match.group(1), int(match.group(2)), extra)
+            if answered is None:
+                return False
+            status, body_bytes = answered
+            route, view = _route(name)
+            method = scope["method"]
+            count_answered_in_front(view, method, "https" if _is_secure(scope) else "http", status,
+                                    request_bytes=int(_header(scope, b"content-length") or 0),
+                                    response_bytes=body_bytes, seconds=time.perf_counter() - started)
+            log_request(method, route, view, status, started)
+            return True
+        finally:
+            request_id_var.reset(token)
+
     # ------------------------------------------------------------ the join link
 
-    async def _join(self, scope, send, secret: str, session_id: int) -> bool:
+    async def _join(self, scope, send, secret: str, session_id: int, extra: list) -> tuple[int, int] | None:
         secure = _is_secure(scope)
         if (settings.SECURE_SSL_REDIRECT and not secure) or not _host_allowed(scope):
-            return False
+            return None
         stream = b"stream=" in scope.get("query_string", b"") and _query_flag(scope, "stream")
         joined = await sync_to_async(_join_location, thread_sensitive=THREAD_SENSITIVE)(secret, session_id, stream)
         if joined is None:
-            return False
+            return None
         location, registration_id = joined
         self._remember(secret, session_id, registration_id)  # the heartbeats that follow need no look-up here
-        headers = [(b"location", location.encode()), (b"x-request-id", uuid.uuid4().hex.encode()),
-                   *_redirect_headers(secure)]
+        headers = [(b"location", location.encode()), *extra, *_redirect_headers(secure)]
         await send({"type": "http.response.start", "status": 302, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
-        return True
+        return 302, 0
 
     # ------------------------------------------------------------ the heartbeat
 
-    async def _heartbeat(self, scope, send, secret: str, session_id: int) -> bool:
+    async def _heartbeat(self, scope, send, secret: str, session_id: int, extra: list) -> tuple[int, int] | None:
         if not _host_allowed(scope):
-            return False
+            return None
         now = time.monotonic()
         target = self._targets.get((secret, session_id))
         session = self._sessions.get(session_id)
         if target is None or target[0] < now or session is None or session[0] < now:
             found = await sync_to_async(_beat_target, thread_sensitive=THREAD_SENSITIVE)(secret, session_id)
             if found is None:
-                return False
+                return None
             registration_id, session_obj = found
             self._remember(secret, session_id, registration_id)
             self._sessions[session_id] = (now + SESSION_SECONDS, session_obj)
             target, session = self._targets[(secret, session_id)], self._sessions[session_id]
         if not session_running(session[1], timezone.now()):
-            return False  # Django answers 409
+            return None  # Django answers 409
         await self._record(session_id, target[1], time.time_ns() // 1000)
         body = b'{"minutes": null}'
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra,
                    *_redirect_headers(_is_secure(scope), redirect=False)]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-        return True
+        return 200, len(body)
 
     def _remember(self, secret: str, session_id: int, registration_id: int) -> None:
         if len(self._targets) > _MAX_TARGETS:
@@ -215,6 +244,26 @@ def _is_secure(scope) -> bool:
     if settings.SECURE_PROXY_SSL_HEADER and is_trusted_proxy(client[0] or ""):
         return _header(scope, b"x-forwarded-proto").split(",")[-1].strip().lower() == "https"
     return False
+
+
+_routes: dict[tuple, tuple] = {}
+
+
+def _route(name: str) -> tuple[str | None, str]:
+    """(route, view name) of ``sessions_join:<name>`` as Django's resolver gives them to its log line and metrics."""
+    key = (settings.ROOT_URLCONF, name)
+    found = _routes.get(key)
+    if found is None:
+        from django.urls import Resolver404, resolve
+
+        sample = {"join": "/t/xxxxxxxxxxxxxxxx/join/1/", "heartbeat": "/t/xxxxxxxxxxxxxxxx/heartbeat/1/"}[name]
+        try:
+            match = resolve(sample)
+            found = (match.route, match.view_name or "<unnamed view>")
+        except Resolver404:
+            found = (None, "<unnamed view>")
+        _routes[key] = found
+    return found
 
 
 _hosts: dict[tuple, bool] = {}

@@ -209,6 +209,7 @@
   // ------------------------------------------------------------ WebSocket
   var socket = null;
   var failures = 0;
+  var busy = 0;  // 1013s (server busy) in a row
   var refused = false;
 
   function connect() {
@@ -237,7 +238,7 @@
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.spread != null) takeSpread(msg.spread);
-      if (msg.type === "snapshot") { failures = 0; applyAll(msg.sessions); }
+      if (msg.type === "snapshot") { failures = 0; busy = 0; applyAll(msg.sessions); }
       else if (msg.type === "session") apply(msg);
     };
     ws.onclose = function (ev) {
@@ -250,9 +251,21 @@
         startPolling();
         return;
       }
+      if (ev.code === 1013) {
+        // The server is up but busy (a reconnect storm): it takes connects at its rate and refuses the rest at
+        // once. Come back soon, at a fresh random moment of a short window: a third of the first window, then
+        // two thirds, then the first window for as long as the node stays busy (busyDelay). Measured: refused
+        // sockets waiting out doubled 30 and 60 s windows left the node idle. Not a failure, and no polling
+        // meanwhile (it would add to the busy node's load). 1012 (restart) and network failures double.
+        busy++;
+        var wait = busyDelay(busy);
+        root.setAttribute("data-reconnect-in", String(Math.round(wait)));
+        setTimeout(connect, wait);
+        return;
+      }
+      busy = 0;
       failures++;
-      // 1013: the server is up but busy (a reconnect storm); polling would add to its load.
-      if (ev.code !== 1013 && (!opened || failures >= 2)) startPolling();
+      if (!opened || failures >= 2) startPolling();
       retry();
     };
   }
@@ -261,6 +274,14 @@
   // random moment of a window that doubles per failure, so the servers see a spread, not a wall.
   function reconnectDelay(failureCount) {
     var windowMs = Math.min(RECONNECT_MAX_MS, reconnectMs * Math.pow(2, Math.max(0, Math.min(failureCount, 7) - 1)));
+    return RECONNECT_MIN_MS + Math.random() * Math.max(0, windowMs - RECONNECT_MIN_MS);
+  }
+
+  // After the n-th 1013 in a row: 0.5 s + random × (window − 0.5 s), the window n thirds of the first, at most
+  // the first. A refusal is a whole handshake to the node, so a long storm's refused sockets come back no
+  // faster than the first window spreads them; a short one's are back while the node still has time for them.
+  function busyDelay(count) {
+    var windowMs = Math.min(reconnectMs, reconnectMs * Math.min(count, 3) / 3);
     return RECONNECT_MIN_MS + Math.random() * Math.max(0, windowMs - RECONNECT_MIN_MS);
   }
 

@@ -141,7 +141,7 @@ async def test_a_renamed_event_slug_is_not_served_from_the_process_copy():
 
 @in_own_loop
 async def test_a_process_busy_with_connects_closes_more_with_try_again_later():
-    """Past CONNECTS_IN_FLIGHT_MAX connects at once, a socket is told 1013 before any lookup (live.js backs off)."""
+    """Past CONNECTS_IN_FLIGHT_MAX connects at once, a socket is told 1013 before any lookup (live.js comes back within its first window)."""
     import agenda.consumers
 
     reg, _ = await setup_online()

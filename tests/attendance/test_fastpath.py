@@ -328,3 +328,89 @@ def test_a_new_portal_secret_is_no_longer_heard_by_the_fast_path(live, real_redi
         reg.save(update_fields=["portal_secret"])
     client.post(old, data="{}")  # the beat that reads the new generation
     assert client.post(old, data="{}").status_code == 404  # the old link is unknown again
+
+
+# ---------------------------------------------------------------- counted and logged as Django's answers are
+
+
+@pytest.fixture
+def node_log():
+    """What the console handler (settings.LOGGING) writes, as the node's stderr would hold it."""
+    import io
+    import logging
+
+    handler = next(h for h in logging.getLogger("django").handlers if isinstance(h, logging.StreamHandler))
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    yield stream
+    handler.setStream(old)
+
+
+def request_lines(stream) -> list[tuple]:
+    import json
+
+    entries = [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+    return [(e["request_id"], e["method"], e["route"], e["view"], e["status"])
+            for e in entries if e["logger"] == "rakor.request"]
+
+
+def counts(view: str, method: str, status: str) -> tuple:
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    return (value("django_http_responses_total_by_status_view_method_total", status=status, view=view, method=method),
+            value("django_http_requests_total_by_view_transport_method_total", view=view, transport="http",
+                  method=method),
+            value("django_http_requests_latency_seconds_by_view_method_count", view=view, method=method),
+            value("django_http_responses_total_by_status_total", status=status),
+            value("django_http_requests_total_by_method_total", method=method))
+
+
+def test_a_fast_path_join_is_counted_and_logged_as_django_counts_and_logs_a_join(live, served_by, node_log):
+    event, session = live
+    a, b = online_registration(event), online_registration(event)
+    before = counts("sessions_join:join", "GET", "302")
+    lean = AsgiClient().get(join_url(a, session))
+    assert served_by == ["OnlineFastPath"]
+    after_lean = counts("sessions_join:join", "GET", "302")
+    django = Client().get(join_url(b, session))
+    after_django = counts("sessions_join:join", "GET", "302")
+    assert [x - y for x, y in zip(after_lean, before)] == [1.0] * 5
+    assert [x - y for x, y in zip(after_django, after_lean)] == [1.0] * 5
+    route = "t/<str:secret>/join/<int:session_id>/"
+    assert request_lines(node_log) == [(lean["X-Request-ID"], "GET", route, "sessions_join:join", 302),
+                                       (django["X-Request-ID"], "GET", route, "sessions_join:join", 302)]
+    assert lean["X-Request-ID"] != django["X-Request-ID"]
+    assert a.portal_secret not in node_log.getvalue()
+
+
+def test_the_id_a_trusted_proxy_gave_a_fast_path_join_is_kept(live, settings, node_log):
+    event, session = live
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    rid = "5f0c3e2b9d8a4f61a7e1c2d3b4a59687"
+    trusted = AsgiClient(client_ip="10.0.0.5").get(join_url(online_registration(event), session),
+                                                   headers={"X-Request-ID": rid})
+    assert not trusted.has_header("X-Request-ID")  # nginx adds its own header with the same id
+    forged = AsgiClient(client_ip="203.0.113.9").get(join_url(online_registration(event), session),
+                                                     headers={"X-Request-ID": rid})
+    assert (trusted.status_code, forged.status_code) == (302, 302)
+    assert forged["X-Request-ID"] != rid
+    assert [line[0] for line in request_lines(node_log)] == [rid, forged["X-Request-ID"]]
+
+
+@needs_redis
+def test_a_served_heartbeat_is_counted_and_logged_with_its_request_id(live, real_redis, served_by, node_log):
+    event, session = live
+    reg = online_registration(event)
+    client = AsgiClient()
+    assert client.get(join_url(reg, session)).status_code == 302
+    before = counts("sessions_join:heartbeat", "POST", "200")
+    served_by.clear()
+    beat = client.post(f"/t/{reg.portal_secret}/heartbeat/{session.pk}/", data="{}")
+    assert "ASGIHandler" not in served_by
+    assert [x - y for x, y in zip(counts("sessions_join:heartbeat", "POST", "200"), before)] == [1.0] * 5
+    assert request_lines(node_log)[-1] == (beat["X-Request-ID"], "POST", "t/<str:secret>/heartbeat/<int:session_id>/",
+                                           "sessions_join:heartbeat", 200)
+    assert reg.portal_secret not in node_log.getvalue()

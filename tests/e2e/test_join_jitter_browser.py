@@ -145,25 +145,46 @@ def test_a_closed_socket_reconnects_after_a_jittered_delay_that_grows_per_failur
         context.close()
 
 
-def test_a_busy_server_1013_backs_off_further_without_polling(browser, server):
-    """A node in a reconnect storm says 1013 (try again later): the page waits longer each time, and does not
-    add status.json polls to the busy servers."""
+def attempts_reach(page, attempts, count):
+    """Let Playwright deliver the socket attempts the page made (the route's handler runs as events are pumped)."""
+    for _ in range(100):
+        if len(attempts) >= count:
+            return
+        page.wait_for_timeout(50)
+
+
+def test_a_busy_server_1013_retries_within_the_first_window_without_polling(browser, server):
+    """A node in a reconnect storm takes connects at its rate and refuses the rest with 1013 (try again later): the
+    page comes back at a fresh random moment of a short window: a third of the first window, two thirds, then the
+    first window for as long as the node stays busy (no doubling: the node is up, and refused sockets waiting out
+    30 and 60 s windows left it idle), and adds no status.json polls meanwhile. A restart (1012) after that
+    starts the doubling windows from the first."""
     regs, _session = online_event(spread=0, people=1)
     attempts = []
+    codes = iter([1013, 1013, 1013, 1012, 1012])
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
     context.clock.install(time=dt.datetime.now())
     context.clock.pause_at(dt.datetime.now() + dt.timedelta(seconds=1))
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.add_init_script("Math.random = function () { return 0.5; };")
-    page.route_web_socket("**/ws/**", lambda ws: (attempts.append(ws.url), ws.close(code=1013)))
+    page.route_web_socket("**/ws/**", lambda ws: (attempts.append(ws.url), ws.close(code=next(codes))))
     try:
         page.goto(f"{server.url}/test-live/{regs[0].portal_secret}/")
         root = page.locator("[data-live-agenda]")
-        expect(root).to_have_attribute("data-reconnect-in", "7750")
-        context.clock.run_for(8000)
-        expect(root).to_have_attribute("data-reconnect-in", "15250")
-        assert len(attempts) == 2
-        assert root.get_attribute("data-live-mode") != "polling"
+        # 0.5 s + 0.5 × (window − 0.5 s): the 1013s' windows 5, 10, 15 s; then the 1012s': 15 s, then 30 s.
+        expected = [2750, 5250, 7750, 7750, 15250]
+        expect(root).to_have_attribute("data-reconnect-in", str(expected[0]))
+        assert len(attempts) == 1
+        for i, delay in enumerate(expected[:-1]):
+            seen = len(attempts)
+            context.clock.run_for(delay - 600)
+            assert len(attempts) == seen  # not yet
+            context.clock.run_for(1200)
+            attempts_reach(page, attempts, seen + 1)  # 7750 twice: the attribute alone cannot show the second
+            expect(root).to_have_attribute("data-reconnect-in", str(expected[i + 1]))
+            assert len(attempts) == seen + 1
+            if i < 2:
+                assert root.get_attribute("data-live-mode") != "polling"  # refused by a busy node: no polls
     finally:
         context.close()
