@@ -6,8 +6,13 @@ in a thread under ASGI (``sync_to_async``), so the project's stack cost a portal
 hops (measured, issue 15), each a context copy, a future and a wake-up of the loop. None of
 Django's middleware below does I/O in the common case, so ``InlineUnderAsgi`` runs them in the
 event loop and hops only for the cases that may touch the database: a session to save or to
-read, messages to store, a form to read for the CSRF check of an unsafe method. Under WSGI (and
-Django's test client) they are Django's own, unchanged.
+read, messages to store, a form to read for the CSRF check of an unsafe method.
+
+``settings.MIDDLEWARE`` keeps Django's names (its deploy checks — HSTS, SSL redirect, CSRF cookie —
+look for them by name and pass silently without them); the ASGI handler (``rakor.asgi``) loads
+these subclasses in their place (``INLINE_UNDER_ASGI``). Under WSGI and Django's test client the
+stack is Django's own, unchanged; under the ASGI handler the subclasses answer the same
+(tests/rakor/test_inline_middleware.py).
 
 Language choice: Bahasa Indonesia unless the person chose English with the switch.
 
@@ -21,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.sessions import middleware as sessions_middleware
+from django.core.handlers.asgi import ASGIHandler
 from django.middleware import clickjacking, common, csrf, security
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -158,3 +164,28 @@ class TrustedProxyMiddleware:
     async def __acall__(self, request):
         self._apply(request)
         return await self.get_response(request)
+
+
+# Django's middleware, by the name settings.MIDDLEWARE gives it, and what the ASGI handler loads instead.
+INLINE_UNDER_ASGI = {
+    "django.middleware.security.SecurityMiddleware": "rakor.middleware.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware": "rakor.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware": "rakor.middleware.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware": "rakor.middleware.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "rakor.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware": "rakor.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware": "rakor.middleware.XFrameOptionsMiddleware",
+}
+
+
+class InlineASGIHandler(ASGIHandler):
+    """Django's ASGI handler, with ``INLINE_UNDER_ASGI``'s classes in place of Django's (loaded once, at start)."""
+
+    def load_middleware(self, is_async=False):
+        names = settings.MIDDLEWARE
+        settings.MIDDLEWARE = [INLINE_UNDER_ASGI.get(name, name) for name in names]
+        try:
+            super().load_middleware(is_async=is_async)
+        finally:
+            settings.MIDDLEWARE = names
+

@@ -95,22 +95,21 @@ INSTALLED_APPS = [
     "reports",  # the activity report (laporan kegiatan): above every app it reports on
 ]
 
-# Django's own middleware through rakor.middleware: the same classes, run in the event loop under ASGI (no thread hops).
 MIDDLEWARE = [
     "rakor.metrics.PrometheusBeforeMiddleware",  # first and last (below): the whole request's latency
     "rakor.middleware.TrustedProxyMiddleware",  # the scheme behind a trusted proxy, for everything after
     "rakor.observability.RequestIdMiddleware",  # the request id in every log line; a full pool answers 503
-    "rakor.middleware.SecurityMiddleware",
+    "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "rakor.security_headers.SecurityHeadersMiddleware",
-    "rakor.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "rakor.middleware.ChosenLanguageMiddleware",
-    "rakor.middleware.CommonMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "rakor.uploads.UploadLimitMiddleware",  # before CSRF, which reads the form
-    "rakor.middleware.CsrfViewMiddleware",
-    "rakor.middleware.AuthenticationMiddleware",
-    "rakor.middleware.MessageMiddleware",
-    "rakor.middleware.XFrameOptionsMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "rakor.metrics.PrometheusAfterMiddleware",
 ]
 
