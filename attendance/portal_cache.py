@@ -14,7 +14,9 @@ rendered once per *agenda state* and kept in the cache:
 ``portal_state`` and ``with_csrf`` make the page's validator: a digest of everything the page shows (the person,
 their registration, days, check-ins, what registered parts say, e.g. the certificate, the
 agenda fragment's key), the language, the CSRF cookie its form carries and the templates.
-The view answers 304 when it matches, without rendering.
+The view answers 304 when it matches, without rendering (and without reading the agenda's HTML).
+A request without a matching validator (a reload, a second device) gets the page kept under that
+state (``portal_page``): rendered once per state, served with the request's own CSRF token.
 """
 
 from __future__ import annotations

@@ -83,8 +83,9 @@ def _portal_context(request, registration: Registration, *, with_help: bool = Tr
 def portal(request, registration: Registration):
     """The participant's page. Cheap to serve (issue 15): the QR is its own image (``portal_qr_svg``),
     the agenda is rendered once per agenda state and shared (attendance.portal_cache), and a
-    revisit whose ETag still matches gets 304 without rendering. The browser keeps the page
-    (private) but asks every time ("no-cache")."""
+    revisit whose ETag still matches gets 304 without rendering; without a validator, the page kept under
+    the same state is served (``portal_page``). The browser keeps the page (private) but asks every
+    time ("no-cache")."""
     context = _portal_context(request, registration, with_help=False)  # the help lines only when rendering
     checkins = checkins_for_registration(registration)
     agenda = agenda_for(registration, context["days"])  # its key now, its HTML only when rendering
