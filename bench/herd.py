@@ -489,6 +489,8 @@ def start_uvicorn(app: str, settings: str, port: int, workers: int, env: dict, f
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--log-level", "warning", "--no-access-log", "--backlog", "8192", *(["--factory"] if factory else []),
+         # As deploy/: connections kept longer than nginx's upstream keepalive_timeout (60 s).
+         "--timeout-keep-alive", "75",
          # As deploy/systemd/rakor-web.service: a worker starved by a storm is not killed for a late healthcheck.
          "--timeout-worker-healthcheck", str(HEALTHCHECK_SECONDS)],
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings}, start_new_session=True, preexec_fn=raise_fd_limit)
@@ -731,7 +733,7 @@ class Run:
         for c in range(n):
             parent, child = ctx.Pipe()
             config = {"port": self.port, "slug": HERD_SLUG, "participants": people[c::n], "client": c, "seed": a.seed,
-                      "spare_secrets": [s for _pk, s in self.world["spares"]]}
+                      "spare_secrets": [s for _pk, s in self.world["spares"]], "keepalive": a.keepalive}
             proc = ctx.Process(target=client_main, args=(config, child), daemon=True)
             proc.start()
             self.clients.append(proc)
@@ -1374,6 +1376,9 @@ def parse_args(argv=None):
     ap.add_argument("--profile-dir", default="", help="also write the cProfile files (.prof) here")
     ap.add_argument("--spares", type=int, default=40, help="registrations for the profile and the listeners")
     ap.add_argument("--clients", type=int, default=0, help="client processes (default: 2, more for many sockets)")
+    ap.add_argument("--keepalive", type=int, default=0, metavar="N",
+                    help="each client process reuses up to N idle connections per server, as nginx's upstream "
+                         "keepalive pool does in production (deploy/nginx: 64); 0: a new connection per request")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers per server")
     ap.add_argument("--port", type=int, default=0, help="the application's port, the floor's is the next (0: any)")
     ap.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),

@@ -20,6 +20,12 @@ The "go live" push may carry a ``spread`` (the event's join spread, seconds): as
 script lights its Join button after a random 0..spread seconds, the participant taps then (plus
 the ``reaction`` time the parent asks for).
 
+Connections: by default every request opens a new connection (phones straight to the node). With
+``keepalive`` N, each client process keeps up to N idle connections per server and reuses them, as
+nginx's upstream ``keepalive`` pool does in front of the nodes in production (deploy/nginx:
+``keepalive 64`` per nginx worker); the pool is emptied at the start of every stage, so that a stage
+never inherits connections the server may have closed meanwhile.
+
 Stages are driven by the parent (bench/herd.py) through a pipe, one command at a time, so
 the parent can read the servers' CPU before and after each. The HTTP client is a minimal
 HTTP/1.1 client (Content-Length, chunked, close): httpx would cost the shared CPUs as much
@@ -117,7 +123,11 @@ class Http:
 
 
 class PageLinks(HTMLParser):
-    """Same-origin sub-resources a browser fetches for a page, and the page's join links."""
+    """Same-origin sub-resources a browser fetches for a page, and the page's join links.
+
+    The browser runs scripts, so what is inside ``<noscript>`` is text to it, never fetched
+    (the portal's fallback QR image is there: its scripts draw the QR, issue 15).
+    """
 
     FETCHED_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "manifest", "preload", "modulepreload"}
 
@@ -127,6 +137,7 @@ class PageLinks(HTMLParser):
         self.origin = urlsplit(page_url).netloc
         self.resources: list[str] = []
         self.joins: list[str] = []
+        self._noscript = 0
 
     def _local(self, url: str | None) -> str | None:
         if not url or url.startswith(("data:", "#", "javascript:")):
@@ -137,6 +148,10 @@ class PageLinks(HTMLParser):
         return absolute.path + (f"?{absolute.query}" if absolute.query else "")
 
     def handle_starttag(self, tag, attrs):
+        if tag == "noscript":
+            self._noscript += 1
+        if self._noscript:
+            return
         a = dict(attrs)
         url = None
         if tag == "link" and self.FETCHED_RELS & set((a.get("rel") or "").lower().split()):
@@ -151,6 +166,11 @@ class PageLinks(HTMLParser):
         local = self._local(url)
         if local and local not in self.resources:
             self.resources.append(local)
+
+
+    def handle_endtag(self, tag):
+        if tag == "noscript" and self._noscript:
+            self._noscript -= 1
 
 
 def page_links(page_url: str, html: bytes) -> PageLinks:
@@ -228,6 +248,30 @@ class Herd:
         self.reconnect_attempts = 0
         self.reconnect_tasks: list[asyncio.Task] = []
         self.rng = random.Random(config.get("seed", 15) * 7919 + config.get("client", 0))
+        self.keepalive = int(config.get("keepalive", 0))
+        self.idle: dict[int, list[Http]] = {}  # port -> idle keep-alive connections (keepalive > 0)
+
+    # ------------------------------------------------------------ connections
+
+    def _conn(self, port: int | None = None) -> Http:
+        """A connection to ``port`` (the application's by default): an idle one from the pool, else a new one."""
+        port = port or self.port
+        idle = self.idle.get(port)
+        return idle.pop() if self.keepalive and idle else Http(port)
+
+    def _release(self, conn: Http) -> None:
+        """Back to the pool if it may be reused (open, pool not full), else closed."""
+        idle = self.idle.setdefault(conn.port, [])
+        if self.keepalive and conn.is_open and len(idle) < self.keepalive:
+            idle.append(conn)
+        else:
+            conn.close()
+
+    def fresh_pool(self) -> None:
+        for idle in self.idle.values():
+            for conn in idle:
+                conn.close()
+        self.idle.clear()
 
     # ------------------------------------------------------------ helpers
 
@@ -254,7 +298,7 @@ class Herd:
         async def one(p: Participant):
             await asyncio.sleep(self._delay(spread))
             path = f"/t/{p.secret}/"
-            conn = Http(self.port)
+            conn = self._conn()
             headers = dict(BROWSER_HEADERS, **(p.validators.get(path, {}) if revisit else {}))
             status, answer, body = await self._get(conn, stage, path, headers, ok=(200, 304))
             if status == 200:
@@ -273,7 +317,7 @@ class Herd:
                                                         ok=(200, 304))
                     if status == 200:
                         self._remember(p, url, answer)
-            conn.close()
+            self._release(conn)
 
         await asyncio.gather(*(one(p) for p in self.people))
         return [stage.as_dict()]
@@ -296,12 +340,12 @@ class Herd:
             if not urls:
                 return
             await asyncio.sleep(self._delay(spread))
-            conn = Http(self.port)
+            conn = self._conn()
             for url in urls:
                 status, answer, _ = await self._get(conn, stage, url, BROWSER_HEADERS)
                 if status == 200:
                     self._remember(p, url, answer)
-            conn.close()
+            self._release(conn)
 
         await asyncio.gather(*(one(p) for p in self.people))
         return [stage.as_dict()]
@@ -313,13 +357,13 @@ class Herd:
 
         async def one(p: Participant):
             await asyncio.sleep(self._delay(spread))
-            conn = Http(self.port)
+            conn = self._conn()
             headers = {"Accept": "*/*", "Cache-Control": "no-cache"}
             if conditional and p.status_etag:
                 headers["If-None-Match"] = p.status_etag
             status, answer, _ = await self._get(conn, stage, path, headers, ok=(200, 304))
             p.status_etag = answer.get("etag", p.status_etag)
-            conn.close()
+            self._release(conn)
 
         await asyncio.gather(*(one(p) for p in self.people))
         return [stage.as_dict()]
@@ -472,7 +516,7 @@ class Herd:
 
     async def _tap(self, p: Participant, session: int, meeting_url: str, stage: Stage) -> bool:
         """One tap: GET the join link on a new connection, follow our own redirects, stop at the meeting."""
-        conn = Http(self.port)
+        conn = self._conn()
         path = self._join_path(p, session)
         ok = False
         try:
@@ -498,7 +542,7 @@ class Herd:
         except Exception as exc:
             stage.add(t0, now(), None, False, _error(exc))
         finally:
-            conn.close()
+            self._release(conn)
         return ok
 
     async def _tap_first(self, p: Participant, armed: dict, spread: float = 0.0) -> None:
@@ -543,7 +587,7 @@ class Herd:
 
         async def one(path: str):
             await asyncio.sleep(self._delay(spread))
-            conn = Http(port)
+            conn = self._conn(port)
             t0 = now()
             try:
                 status, answer, _ = await conn.request("GET", path, BROWSER_HEADERS)
@@ -552,7 +596,7 @@ class Herd:
             except Exception as exc:
                 stage.add(t0, now(), None, False, _error(exc))
             finally:
-                conn.close()
+                self._release(conn)
 
         await asyncio.gather(*(one(p) for p in paths))
         return [stage.as_dict()]
@@ -565,7 +609,7 @@ class Herd:
 
         async def one(p: Participant):
             await asyncio.sleep(self._delay(spread))
-            conn = Http(self.port)
+            conn = self._conn()
             t0 = now()
             try:
                 status, _answer, body = await conn.request(
@@ -575,7 +619,7 @@ class Herd:
             except Exception as exc:
                 stage.add(t0, now(), None, False, _error(exc))
             finally:
-                conn.close()
+                self._release(conn)
 
         await asyncio.gather(*(one(p) for p in self.people if session in p.joined))
         return [stage.as_dict()]
@@ -604,6 +648,7 @@ async def _serve(config: dict, pipe) -> None:
             pipe.send(("stopped", None))
             return
         try:
+            herd.fresh_pool()
             if command == "join_links":
                 result = herd.join_links()
             else:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from attendance.models import Registration, RegistrationDay
 from attendance.personal_data import Section
 from rakor.models import Event, StaffProfile, Unit
-from rakor.roles import COORDINATOR
+from rakor.roles import COORDINATOR, coordinator_unit, is_organiser
 
 from .models import Invitation, InvitedGroup, SuratTugas, UnitLetter
 
@@ -53,17 +53,36 @@ def delegation_registrations(event: Event, unit: Unit):
             .order_by("participant__full_name"))
 
 
-def coordinators_of(unit: Unit) -> list:
-    """The coordinators bound to the unit, else to its nearest ancestor that has some (users with an e-mail)."""
+def _active_coordinators(unit: Unit) -> list:
+    return [p.user for p in StaffProfile.objects.filter(unit=unit, user__groups__name=COORDINATOR,
+                                                         user__is_active=True).select_related("user")]
+
+
+def delegation_keeper(unit: Unit) -> Unit | None:
+    """The unit whose coordinators answer for ``unit``'s delegation: the unit itself, else its nearest
+    ancestor that has an active coordinator (who then receives its letter), else None (organisers only)."""
     node = unit
     while node is not None:
-        users = [p.user for p in StaffProfile.objects.filter(unit=node, user__groups__name=COORDINATOR,
-                                                              user__is_active=True).select_related("user")
-                 if p.user.email]
-        if users:
-            return users
+        if _active_coordinators(node):
+            return node
         node = node.parent
-    return []
+    return None
+
+
+def can_see_delegation(user, unit: Unit) -> bool:
+    """Issue 18: a unit's delegation, letter and surat tugas are seen by the organisers and by that unit's
+    coordinator only (the one who receives its letter), not by every coordinator of a unit above it."""
+    if is_organiser(user):
+        return True
+    own = coordinator_unit(user)
+    keeper = delegation_keeper(unit) if own is not None else None
+    return keeper is not None and keeper.pk == own.pk
+
+
+def coordinators_of(unit: Unit) -> list:
+    """The coordinators who receive ``unit``'s letter: those of its ``delegation_keeper`` with an e-mail."""
+    keeper = delegation_keeper(unit)
+    return [u for u in _active_coordinators(keeper) if u.email] if keeper else []
 
 
 def coordinator_whatsapps(units) -> dict[int, str]:

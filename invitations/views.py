@@ -1,8 +1,8 @@
 """Pages: the organisers' invitation (write, issue, send, follow up per unit), the unit's delegation page
 (coordinators and organisers), the tracked link of the e-mail, letters and surat tugas as downloads.
 
-Who may see a unit's delegation, letter and surat tugas: ``rakor.roles.can_manage_unit`` (organisers;
-a coordinator for their unit and the units under it). Anything else is a 404, so that nothing is revealed.
+Who may see a unit's delegation, letter and surat tugas: ``selectors.can_see_delegation`` (organisers,
+and the unit's own coordinator: the one who receives its letter). Anything else is a 404, so that nothing is revealed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from attendance.models import Registration
 from rakor.access import organiser_only, staff_area
 from rakor.media import stored_file_response
 from rakor.models import Event, Unit
-from rakor.roles import can_manage_unit, coordinator_unit, is_organiser
+from rakor.roles import coordinator_unit, is_organiser
 from rakor.uploads import upload_limit
 
 from . import documents, selectors, services
@@ -113,7 +113,7 @@ def draft_pdf(request, event, unit):
 def _letter_for(request, event_slug: str, unit_pk: int) -> UnitLetter:
     letter = (UnitLetter.objects.select_related("invitation__event", "unit")
               .filter(invitation__event__slug=event_slug, unit_id=unit_pk).first())
-    if letter is None or not letter.invitation.issued or not can_manage_unit(request.user, letter.unit):
+    if letter is None or not letter.invitation.issued or not selectors.can_see_delegation(request.user, letter.unit):
         raise Http404(_("Surat tidak ditemukan."))
     return letter
 
@@ -165,7 +165,7 @@ def delegation(request, event, unit):
     """What the invitation asks of the unit, and whom it has named, with their surat tugas."""
     event = get_object_or_404(Event, slug=event)
     unit = get_object_or_404(Unit, pk=unit)
-    if not can_manage_unit(request.user, unit):
+    if not selectors.can_see_delegation(request.user, unit):
         raise Http404(_("Unit tidak ditemukan."))
     invitation = selectors.invitation_for(event)
     asked = selectors.asked_of(invitation, unit) if invitation else []
@@ -186,7 +186,7 @@ def delegation(request, event, unit):
 def _registration_for(request, event_slug: str, public_id: str) -> Registration:
     registration = (Registration.objects.select_related("event", "participant__unit")
                     .filter(event__slug=event_slug, public_id=public_id).first())
-    if registration is None or not can_manage_unit(request.user, registration.participant.unit):
+    if registration is None or not selectors.can_see_delegation(request.user, registration.participant.unit):
         raise Http404(_("Pendaftaran tidak ditemukan."))
     return registration
 

@@ -9,6 +9,7 @@ import time
 
 from celery import Celery
 from celery.beat import PersistentScheduler
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakor.settings")
 
@@ -17,6 +18,33 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger("rakor.celery")
+
+
+@setup_logging.connect
+def configure_logging(**_kwargs) -> None:
+    """The worker and beat log as the web nodes do: ``settings.LOGGING`` (one JSON object per line in
+    production, portal secrets scrubbed, the request id field). With a receiver on this signal Celery
+    leaves the root logger alone instead of installing its own text format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+def _task_id_in_logs(task_id=None, **_kwargs) -> None:
+    """A task's log lines carry ``task-<id>`` where a request's carry its request id."""
+    from rakor.observability import request_id_var
+
+    request_id_var.set(f"task-{task_id}")
+
+
+@task_postrun.connect
+def _task_id_out_of_logs(**_kwargs) -> None:
+    from rakor.observability import request_id_var
+
+    request_id_var.set("-")
 
 # Beat records that it is alive at least this often (health shows beat's last tick: rakor.ops.beat_last_tick).
 BEAT_TICK_RECORD_SECONDS = 5.0

@@ -81,10 +81,11 @@ def _portal_context(request, registration: Registration, *, with_help: bool = Tr
 @require_http_methods(["GET", "HEAD"])
 @portal_view
 def portal(request, registration: Registration):
-    """The participant's page. Cheap to serve (issue 15): the QR is its own image (``portal_qr_svg``),
-    the agenda is rendered once per agenda state and shared (attendance.portal_cache), and a
-    revisit whose ETag still matches gets 304 without rendering; without a validator, the page kept under
-    the same state is served (``portal_page``). The browser keeps the page (private) but asks every
+    """The participant's page. Cheap to serve (issue 15): the browser draws the QR from the signed
+    payload (static/rakor/portal-qr.js; without scripts the page shows ``portal_qr_svg``), the agenda
+    is rendered once per agenda state and shared (attendance.portal_cache), and a revisit whose ETag
+    still matches gets 304 without rendering; without a validator, the page kept under the same state
+    is served (``portal_page``). The browser keeps the page (private) but asks every
     time ("no-cache")."""
     context = _portal_context(request, registration, with_help=False)  # the help lines only when rendering
     checkins = checkins_for_registration(registration)
@@ -138,7 +139,8 @@ def _etag_matches(request, etag: str) -> bool:
 @require_http_methods(["GET", "HEAD"])
 @portal_view
 def portal_qr_svg(request, registration: Registration):
-    """The ticket's QR code as an SVG image, which the portal page shows with ``<img>``.
+    """The ticket's QR code as an SVG image, which the portal page shows to browsers that run no
+    scripts (``<noscript>``) or whose QR encoder did not load; the others draw the QR themselves.
 
     Its own resource so that the page is not drawing it on every view: the browser keeps it
     (private, never a shared cache) for a year, immutable, and revalidates with a strong ETag

@@ -52,8 +52,12 @@ def test_approved_portal_shows_person_days_qr_and_ticket(client, registration):
     assert "<span>Kamis, 21 November 2030</span> <strong class=\"mode-in_person\">Luring (hadir di tempat)</strong>" in text
     assert "<span>Jumat, 22 November 2030</span> <strong class=\"mode-online\">Daring (online)</strong>" in text
     assert '<span class="badge">Disetujui</span>' in text
-    # The QR is its own image (issue 15), drawn by /t/<secret>/qr.svg (test_portal_cache.py).
-    assert f'<img class="qr" src="/t/{registration.portal_secret}/qr.svg" alt="Kode QR tiket"' in text
+    # The browser draws the QR from the payload (issue 15, tests/e2e/test_portal_qr_browser.py); without
+    # scripts the page shows its own image, /t/<secret>/qr.svg (test_portal_cache.py).
+    assert f'<div class="qr-box" data-qr-ticket="{registration.ticket}"' in text
+    assert f'<noscript><img class="qr" src="/t/{registration.portal_secret}/qr.svg" alt="Kode QR tiket"' in text
+    assert '<script src="/static/rakor/vendor/qrcode.js" defer></script>' in text
+    assert '<script src="/static/rakor/portal-qr.js" defer></script>' in text
     qr = client.get(registration.portal_path + "qr.svg").content.decode()
     assert qr.startswith('<svg xmlns="http://www.w3.org/2000/svg" viewBox=') and 'class="qr"><path' in qr
     assert f">{registration.ticket}</textarea>" in text
@@ -95,6 +99,7 @@ def test_pending_portal_explains_and_shows_no_ticket(client, registration):
     assert "sedang menunggu persetujuan panitia atau koordinator unit" in text
     assert "Tiket QR muncul di sini setelah pendaftaran Anda disetujui." in text
     assert "<svg" not in text and "qr.svg" not in text
+    assert "data-qr-ticket" not in text and "portal-qr.js" not in text
     assert registration.ticket not in text
     assert client.get(registration.portal_path + "qr.png").status_code == 404
     assert client.get(registration.portal_path + "qr.svg").status_code == 404
@@ -330,3 +335,17 @@ def test_online_only_participant_is_told_how_to_join_not_to_show_a_qr(client):
     assert "Tunjukkan kode QR di bawah ini kepada petugas registrasi" not in online_html
     in_person_html = html.unescape(client.get(in_person.portal_path).content.decode())
     assert "Tunjukkan kode QR di bawah ini kepada petugas registrasi saat hadir di tempat." in in_person_html
+
+
+def test_the_qr_encoder_ships_unmodified_with_its_licence():
+    """static/rakor/vendor/qrcode.js is qrcode-generator 2.0.4 as published on npm (dist/qrcode.js)."""
+    import hashlib
+    from pathlib import Path
+
+    vendor = Path(__file__).resolve().parents[2] / "static/rakor/vendor"
+    readme = (vendor / "README.txt").read_text()
+    assert "qrcode-generator 2.0.4" in readme and "MIT License" in readme
+    assert "MIT License" in (vendor / "qrcode-generator.LICENSE").read_text()
+    code = (vendor / "qrcode.js").read_bytes()
+    assert b"Copyright (c) 2009 Kazuhiko Arase" in code and b"Licensed under the MIT license" in code
+    assert hashlib.sha256(code).hexdigest() == "79ec86f82856005b1c887905cfccfcfbec3821ca61c7fd5a952faa5f778f791c"

@@ -66,7 +66,8 @@ def test_qr_image_encodes_the_ticket(client, registration):
     assert registration.portal_secret not in svg
     assert parse_ticket(registration.ticket).public_id == registration.public_id
     page = text(client.get(registration.portal_path))
-    assert f'<img class="qr" src="/t/{registration.portal_secret}/qr.svg" alt="Kode QR tiket"' in page
+    assert f'data-qr-ticket="{registration.ticket}"' in page  # drawn by the browser (portal-qr.js)
+    assert f'<noscript><img class="qr" src="/t/{registration.portal_secret}/qr.svg" alt="Kode QR tiket"' in page
 
 
 def test_revoked_ticket_has_no_qr_image_even_with_its_old_etag(client, registration):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bench.herd import merge, pct
-from bench.herd_client import Http, Stage, page_links
+from bench.herd_client import Herd, Http, Stage, page_links
 from bench.herd_profile import Sampler, analyse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,8 @@ PAGE = b"""<!doctype html><html><head>
 <link rel="canonical" href="/e/rakorwas/">
 <link rel="stylesheet" href="https://cdn.example.org/x.css">
 </head><body>
-<img src="/t/abc/qr.svg" alt="QR"><img src="data:image/png;base64,AAAA">
+<img src="/t/abc/photo.jpg" alt="Foto"><img src="data:image/png;base64,AAAA">
+<div class="qr-box" data-qr-ticket="x"><noscript><img src="/t/abc/qr.svg" alt="QR"></noscript></div>
 <a class="button join" data-join href="/t/abc/join/12/">Bergabung</a>
 <a href="/t/abc/join/13/">Bergabung</a>
 <a href="/t/abc/data/">Data saya</a>
@@ -32,7 +33,8 @@ PAGE = b"""<!doctype html><html><head>
 
 def test_page_links_lists_what_a_browser_fetches_from_our_site_and_the_join_links():
     links = page_links("http://127.0.0.1:8150/t/abc/", PAGE)
-    assert links.resources == ["/static/rakor/site.css", "/t/abc/qr.svg", "/static/rakor/live.js"]
+    # A browser running scripts does not fetch what <noscript> holds (the portal's fallback QR image).
+    assert links.resources == ["/static/rakor/site.css", "/t/abc/photo.jpg", "/static/rakor/live.js"]
     assert links.joins == ["/t/abc/join/12/", "/t/abc/join/13/"]
 
 
@@ -57,6 +59,46 @@ async def test_http_client_reads_content_length_chunked_and_close_answers():
     assert [(status, body) for status, _headers, body in got] == [(302, b""), (200, b"hello world"), (200, b"bye")]
     assert got[0][1]["location"] == "https://zoom.us/j/1"
     assert not conn.is_open
+
+
+async def test_keepalive_reuses_idle_connections_up_to_the_pool_size_as_nginx_upstream_does():
+    """--keepalive N: requests of many participants share a few connections (as behind nginx); 0: one each."""
+    accepted = []
+
+    async def serve(reader, writer):
+        accepted.append(writer)
+        while True:
+            try:
+                await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            await writer.drain()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def requests(keepalive: int, parallel: int, rounds: int) -> int:
+        herd = Herd({"port": port, "slug": "x", "participants": [], "keepalive": keepalive})
+        before = len(accepted)
+
+        async def one():
+            conn = herd._conn()
+            await conn.request("GET", "/")
+            herd._release(conn)
+
+        for _ in range(rounds):
+            await asyncio.gather(*(one() for _ in range(parallel)))
+        assert sum(len(idle) for idle in herd.idle.values()) == min(keepalive, parallel)
+        herd.fresh_pool()
+        assert herd.idle == {}
+        return len(accepted) - before
+
+    # 3 rounds of 5 at once: with a pool of 2, the first round opens 5 and keeps 2; each later round opens 3.
+    assert await requests(keepalive=2, parallel=5, rounds=3) == 5 + 3 + 3
+    assert await requests(keepalive=8, parallel=5, rounds=3) == 5
+    assert await requests(keepalive=0, parallel=5, rounds=3) == 15
+    server.close()
 
 
 def test_stages_of_several_clients_merge_into_one():
@@ -108,9 +150,10 @@ def test_the_harness_runs_a_small_herd_end_to_end(tmp_path):
     stages = {s["stage"]: s for s in report["summary"]}
     counts = {name: (s["requests"], s["errors"]) for name, s in stages.items()}
     assert counts == {
-        # The QR is the page's own image since issue 15 (portal_app); the revisit revalidates page and image.
-        # Static files: 6 per page, the question box's stylesheet and script with today's session (issue 17).
-        "portal": (5, 0), "portal_app": (5, 0), "portal_static": (30, 0), "portal_revisit": (5 + 5, 0),
+        # The browser draws the QR (issue 15): no request of the app's own besides the page (no portal_app),
+        # and the revisit revalidates the page alone. Static files: 8 per page, the question box's stylesheet
+        # and script with today's session (issue 17), the QR encoder and the script that draws with it.
+        "portal": (5, 0), "portal_static": (40, 0), "portal_revisit": (5, 0),
         "socket": (5 + 7, 0),
         "status_poll": (5, 0), "status_poll_304": (5, 0), "join_first": (5, 0), "join_repeat": (3, 0),
         "floor_first": (5, 0), "floor_repeat": (3, 0), "heartbeat": (5, 0)}

@@ -30,7 +30,7 @@ def test_a_second_device_gets_the_kept_page_and_its_language_switch_works(live_s
     page.goto(url)  # another device: no cookie, no validator — the kept page
     assert page.locator("h1.person").inner_text() == registration.participant.full_name
     assert page.get_by_text("Pembukaan oleh Menteri").count() >= 1
-    assert page.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    page.locator(".qr-box svg.qr").wait_for()  # drawn in the browser from the kept page's payload
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"portal-kept-{width}x{height}.png"), full_page=False)

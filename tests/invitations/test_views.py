@@ -106,6 +106,28 @@ def test_only_the_units_coordinator_and_organisers_see_its_delegation_and_surat_
     assert client.get(file_url).status_code == 302  # to the sign-in page
 
 
+def test_a_coordinator_above_sees_a_units_delegation_only_while_it_has_no_coordinator_of_its_own(
+        client, event, invitation, units, org):
+    """The letter of a district without a coordinator goes to its Kanwil's coordinator, who then answers for
+    it; once the district has its own coordinator, only that coordinator (and the organisers) see it."""
+    services.invitation_issue(invitation=invitation, by=org)
+    reg = register(event, units["banda"], mode=ONLINE)
+    services.surat_tugas_upload(registration=reg, upload=SimpleUploadedFile("st.pdf", a_pdf()), by=org)
+    urls = (reverse("invitations:delegation", args=[event.slug, units["banda"].pk]),
+            reverse("invitations:surat_tugas_file", args=[event.slug, reg.public_id]),
+            reverse("invitations:letter_pdf", args=[event.slug, units["banda"].pk]))
+    kanwil = coordinator(units["aceh"])
+    assert [u.email for u in selectors.coordinators_of(units["banda"])] == [kanwil.email]
+    client.force_login(kanwil)
+    assert [client.get(u).status_code for u in urls] == [200, 200, 200]
+
+    own = coordinator(units["banda"])
+    assert [u.email for u in selectors.coordinators_of(units["banda"])] == [own.email]
+    assert [client.get(u).status_code for u in urls] == [404, 404, 404]
+    client.force_login(own)
+    assert [client.get(u).status_code for u in urls] == [200, 200, 200]
+
+
 def test_a_non_pdf_surat_tugas_is_refused_with_a_clear_message(client, event, invitation, units):
     reg = register(event, units["aceh"], full_name="Budi")
     client.force_login(coordinator(units["aceh"]))

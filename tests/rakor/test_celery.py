@@ -131,3 +131,28 @@ def test_beat_records_its_tick_as_it_ticks(tmp_path):
         assert ops.beat_last_tick() >= before.replace(microsecond=0)
     finally:
         scheduler.close()
+
+
+def test_the_worker_logs_as_the_web_nodes_do_with_the_task_id_as_request_id(monkeypatch, settings):
+    """Celery hands its logging over to settings.LOGGING (JSON lines in production) instead of hijacking the root
+    logger with its own text format, and a task's lines carry ``task-<id>`` where a request's carry its id."""
+    import json
+    import logging
+
+    from celery.signals import setup_logging, task_postrun, task_prerun
+
+    from rakor.observability import JsonFormatter, RequestIdFilter, request_id_var
+
+    configured = []
+    monkeypatch.setattr("logging.config.dictConfig", configured.append)
+    receivers = setup_logging.send(sender=None, loglevel=logging.INFO, logfile=None, format="", colorize=False)
+    assert receivers and configured == [settings.LOGGING]  # a receiver: Celery then leaves the root logger alone
+
+    task_prerun.send(sender=None, task_id="7f3a", task=None, args=(), kwargs={})
+    record = logging.LogRecord("celery.app.trace", logging.INFO, __file__, 1, "Task %s succeeded", ("x",), None)
+    RequestIdFilter().filter(record)
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry["level"], entry["logger"], entry["message"], entry["request_id"]) == (
+        "INFO", "celery.app.trace", "Task x succeeded", "task-7f3a")
+    task_postrun.send(sender=None, task_id="7f3a", task=None, args=(), kwargs={}, retval=None, state="SUCCESS")
+    assert request_id_var.get() == "-"
