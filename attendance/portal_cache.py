@@ -14,18 +14,23 @@ rendered once per *agenda state* and kept in the cache:
 ``portal_state`` and ``with_csrf`` make the page's validator: a digest of everything the page shows (the person,
 their registration, days, check-ins, what registered parts say, e.g. the certificate, the
 agenda fragment's key), the language, the CSRF cookie its form carries and the templates.
-The view answers 304 when it matches, without rendering.
+The view answers 304 when it matches, without rendering (and without reading the agenda's HTML).
+A request without a matching validator (a reload, a second device) gets the page kept under that
+state (``portal_page``): rendered once per state, served with the request's own CSRF token.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -70,13 +75,40 @@ def row_fields(obj) -> tuple:
     return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
 
 
-def agenda_fragment(registration: Registration, days: list, *, now: dt.datetime | None = None) -> tuple[SafeString, str]:
-    """(the portal's agenda HTML for this person, its cache key): rendered at most once per agenda state.
+class AgendaFragment:
+    """The portal's agenda for one person: its cache ``key`` (cheap), its HTML only when asked (``html()``).
+
+    A revisit answered 304 needs the key for the page's ETag but never the HTML: the fragment is
+    then not read from the cache at all.
+    """
+
+    def __init__(self, registration: Registration, key: str, event, personal: _SharedPersonal, now, sessions):
+        self.key = key
+        self._registration, self._event, self._personal, self._now, self._sessions = (
+            registration, event, personal, now, sessions)
+
+    def html(self, found=None) -> SafeString:
+        """The HTML with this person's secret; ``found``: the cache's entry under ``key`` when already read."""
+        from django.core.cache import cache
+
+        found = found or cache.get(self.key)
+        if found is None:
+            personal = self._personal
+            personal.token = "t" + secrets.token_hex(16)  # stands for the secret in the cached HTML; unguessable
+            personal.ical_url = f"/t/{personal.token}/agenda.ics"
+            found = (personal.token, render_to_string("agenda/agenda.html", agenda_context(
+                self._event, personal=personal, now=self._now, sessions=self._sessions)))
+            cache.set(self.key, found, AGENDA_SECONDS)
+        token, html = found
+        return mark_safe(html.replace(token, self._registration.portal_secret))
+
+
+def agenda_for(registration: Registration, days: list, *, now: dt.datetime | None = None) -> AgendaFragment:
+    """The portal's agenda for this person, keyed by its state: rendered at most once per agenda state.
 
     The key is ``agenda.selectors.agenda_state`` (cheap: no translation, no HTML) with the agenda
     version, the event's columns and the language; the full ``agenda_context`` is built only to render.
     """
-    from django.core.cache import cache
     from django.utils import timezone
 
     event = registration.event
@@ -85,15 +117,13 @@ def agenda_fragment(registration: Registration, days: list, *, now: dt.datetime 
     personal = _SharedPersonal(registration, {d.date: d.mode for d in days}, "")
     state = (version, get_language(), row_fields(event), agenda_state(event, sessions, now=now, may_join=personal.may_join))
     key = f"rakor:portal-agenda:{hashlib.sha256(repr(state).encode()).hexdigest()[:40]}"
-    found = cache.get(key)
-    if found is None:
-        personal.token = "t" + secrets.token_hex(16)  # stands for the secret in the cached HTML; unguessable
-        personal.ical_url = f"/t/{personal.token}/agenda.ics"
-        found = (personal.token, render_to_string("agenda/agenda.html",
-                                                  agenda_context(event, personal=personal, now=now, sessions=sessions)))
-        cache.set(key, found, AGENDA_SECONDS)
-    token, html = found
-    return mark_safe(html.replace(token, registration.portal_secret)), key
+    return AgendaFragment(registration, key, event, personal, now, sessions)
+
+
+def agenda_fragment(registration: Registration, days: list, *, now: dt.datetime | None = None) -> tuple[SafeString, str]:
+    """(the portal's agenda HTML for this person, its cache key): ``agenda_for`` rendered."""
+    fragment = agenda_for(registration, days, now=now)
+    return fragment.html(), fragment.key
 
 
 _templates_digest = None
@@ -148,6 +178,44 @@ def with_csrf(state_digest: str, csrf_cookie: str | None) -> str:
     rendered with (the one a first visit sets), so a browser's second visit already gets 304.
     """
     return f'"p-{hashlib.sha256((state_digest + (csrf_cookie or "")).encode()).hexdigest()[:40]}"'
+
+
+# ---------------------------------------------------------------- the person's page, kept under its state
+
+_CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")([A-Za-z0-9]+)(">)')
+
+
+def portal_page(request, state: str, agenda: AgendaFragment, render_page: Callable[[SafeString], HttpResponse]) -> HttpResponse:
+    """The portal page for ``state`` (``portal_state``'s digest): rendered once, then served from the cache.
+
+    A reload or a second device without a validator gets the page it would get rendered, without
+    rendering. What is kept (``settings.PORTAL_PAGE_SECONDS``, zlib-compressed) is the page without
+    its agenda (shared by everyone, cached under its own key and put back when served) and with a
+    stand-in for the CSRF form token, replaced by a token of the request's own CSRF cookie (as
+    rendering does: ``get_token``). ``render_page(agenda_html)`` renders the page for this request.
+    The state digests everything the page shows, the language, the path and the signed-in user; a
+    page with messages waiting has no state and is never kept (the view renders it).
+    """
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+
+    key = f"rakor:portal-page:{state[:48]}"
+    found = cache.get_many([key, agenda.key])
+    page = found.get(key)
+    if page is not None:
+        csrf, mark, compressed = page
+        html = zlib.decompress(compressed).decode()
+        if csrf in html:
+            html = html.replace(csrf, get_token(request))
+        return HttpResponse(html.replace(mark, agenda.html(found.get(agenda.key)), 1))
+    mark = f"<!--agenda-{secrets.token_hex(16)}-->"
+    response = render_page(mark_safe(mark))
+    html = response.content.decode()
+    csrf = "c" + secrets.token_hex(16)
+    kept = _CSRF_INPUT.sub(lambda m: m[1] + csrf + m[3], html)
+    cache.set(key, (csrf, mark, zlib.compress(kept.encode(), 1)), settings.PORTAL_PAGE_SECONDS)
+    response.content = html.replace(mark, agenda.html(found.get(agenda.key)), 1)
+    return response
 
 
 # ---------------------------------------------------------------- pages the same for everyone but their secret

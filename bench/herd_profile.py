@@ -8,7 +8,7 @@ With Django's test client (the same middleware and views, without the ASGI serve
 thread hops), over spare registrations that the herd did not use:
 
 - CPU per request (``time.process_time``), one request at a time, for a portal view, its
-  revisit with the first visit's ETag (``portal_revisit``), a first-tap join, a repeat tap and a heartbeat (the heartbeat rows aged a minute first, so
+  revisit with the first visit's ETag (``portal_revisit``), a reload without it (``portal_reload``), a first-tap join, a repeat tap and a heartbeat (the heartbeat rows aged a minute first, so
   each beat counts a minute as at a 60 s interval); SQL statements and Redis commands of one;
 - a sampled profile (``Sampler``: the busy threads' stacks every 0.5 ms) of portal views,
   heartbeats and repeat taps, grouped by what the CPU is spent on (QR, templates, agenda, SQL,
@@ -298,6 +298,8 @@ def main(spec: dict) -> dict:
         "portal": (portal, (200,)),
         # The same pages again with the validators of the first visit (a browser's revisit): 304 when unchanged.
         "portal_revisit": (lambda s: client.get(f"/t/{s}/", HTTP_IF_NONE_MATCH=etags.get(s, "")), (200, 304)),
+        # Again without a validator (a reload, a second device): the page kept under its state where the code keeps one.
+        "portal_reload": (lambda s: client.get(f"/t/{s}/"), (200,)),
         "join_first": (lambda s: client.get(f"/t/{s}/join/{session}/"), (302,)),
         "join_repeat": (lambda s: client.get(f"/t/{s}/join/{session}/"), (302,)),
         "heartbeat": (lambda s: client.post(f"/t/{s}/heartbeat/{session}/"), (200,)),

@@ -367,6 +367,9 @@ MINUTES_PER_JP = env.int("MINUTES_PER_JP", default=45)
 EVALUATION_MIN_GROUP = env.int("EVALUATION_MIN_GROUP", default=5)
 PORTAL_GUESS_LIMIT = env.int("PORTAL_GUESS_LIMIT", default=20)  # unknown portal links per IP per window
 PORTAL_GUESS_WINDOW = env.int("PORTAL_GUESS_WINDOW", default=600)  # seconds
+# A portal page rendered for a person is kept this long (seconds) under its ETag state and served again to a reload
+# or second device without a validator (attendance.portal_cache.portal_page); 0: always rendered.
+PORTAL_PAGE_SECONDS = env.int("PORTAL_PAGE_SECONDS", default=120)
 # "Resend my link" (/e/<event>/tautan-hilang/): requests per client address, and per NIP/e-mail asked
 # about, within the window; past either, the form answers 429 (the same for registered and unknown people).
 RESEND_LINK_LIMIT = env.int("RESEND_LINK_LIMIT", default=5)

@@ -46,7 +46,8 @@ from ..online import services as online_services
 from ..online.selectors import PersonalAgenda
 from ..portal import portal_view
 from ..portal_cache import (
-    agenda_fragment,
+    agenda_for,
+    portal_page,
     portal_state,
     row_fields,
     shared_page,
@@ -83,19 +84,27 @@ def portal(request, registration: Registration):
     """The participant's page. Cheap to serve (issue 15): the browser draws the QR from the signed
     payload (static/rakor/portal-qr.js; without scripts the page shows ``portal_qr_svg``), the agenda
     is rendered once per agenda state and shared (attendance.portal_cache), and a revisit whose ETag
-    still matches gets 304 without rendering. The browser keeps the page (private) but asks every
+    still matches gets 304 without rendering; without a validator, the page kept under the same state
+    is served (``portal_page``). The browser keeps the page (private) but asks every
     time ("no-cache")."""
     context = _portal_context(request, registration, with_help=False)  # the help lines only when rendering
     checkins = checkins_for_registration(registration)
-    agenda_html, agenda_key = agenda_fragment(registration, context["days"])
-    state = portal_state(request, registration, days=context["days"], checkins=checkins, agenda_key=agenda_key)
+    agenda = agenda_for(registration, context["days"])  # its key now, its HTML only when rendering
+    state = portal_state(request, registration, days=context["days"], checkins=checkins, agenda_key=agenda.key)
     if state is not None and _etag_matches(request, with_csrf(state, request.COOKIES.get(settings.CSRF_COOKIE_NAME))):
         response = HttpResponseNotModified()
     else:
-        context.update({"my_checkins": checkins, "agenda_html": agenda_html, "help_lines": help_lines(registration.event)})
-        if _ticket_available(registration):
-            context["ticket"] = registration.ticket
-        response = render(request, "attendance/public/portal.html", context)
+        def render_page(agenda_html):
+            context.update({"my_checkins": checkins, "agenda_html": agenda_html,
+                            "help_lines": help_lines(registration.event)})
+            if _ticket_available(registration):
+                context["ticket"] = registration.ticket
+            return render(request, "attendance/public/portal.html", context)
+
+        if state is not None and settings.PORTAL_PAGE_SECONDS:
+            response = portal_page(request, state, agenda, render_page)  # kept under its state: a reload renders nothing
+        else:
+            response = render_page(agenda.html())
     if state is not None:
         # The CSRF cookie the page's form was rendered with (a first visit's is set by this response).
         response["ETag"] = with_csrf(state, request.META.get("CSRF_COOKIE") or request.COOKIES.get(settings.CSRF_COOKIE_NAME))

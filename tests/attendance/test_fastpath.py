@@ -42,7 +42,11 @@ def fresh_fast_path():
 def served_by():
     senders = []
 
+    from django.core.handlers.asgi import ASGIHandler
+
     def record(sender, **kwargs):
+        if isinstance(sender, type) and issubclass(sender, ASGIHandler):  # rakor.middleware.InlineASGIHandler too
+            sender = ASGIHandler
         senders.append(getattr(sender, "__name__", str(sender)))
 
     request_started.connect(record)
