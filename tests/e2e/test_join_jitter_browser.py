@@ -136,7 +136,9 @@ def test_a_closed_socket_reconnects_after_a_jittered_delay_that_grows_per_failur
             seen = len(attempts)
             context.clock.run_for(delay - 600)
             assert len(attempts) == seen  # not yet
-            context.clock.run_for(1200)
+            # To the due moment exactly, not past it: the clock then stands still while the page's socket is
+            # refused, so the next delay counts from the due moment whenever Playwright delivers the close.
+            context.clock.run_for(600)
             expect(root).to_have_attribute("data-reconnect-in", str(expected[i + 1]))
             assert len(attempts) == seen + 1
         # Meanwhile the page polls status.json, so a session going live is not missed.
@@ -180,7 +182,9 @@ def test_a_busy_server_1013_retries_within_the_first_window_without_polling(brow
             seen = len(attempts)
             context.clock.run_for(delay - 600)
             assert len(attempts) == seen  # not yet
-            context.clock.run_for(1200)
+            # To the due moment exactly, not past it: the clock then stands still while the page's socket is
+            # refused, so the next delay counts from the due moment whenever Playwright delivers the close.
+            context.clock.run_for(600)
             attempts_reach(page, attempts, seen + 1)  # 7750 twice: the attribute alone cannot show the second
             expect(root).to_have_attribute("data-reconnect-in", str(expected[i + 1]))
             assert len(attempts) == seen + 1
