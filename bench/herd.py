@@ -679,6 +679,7 @@ class Run:
         self.first_taps: dict[int, list[int]] = {}
         self.push: list[dict] = []
         self.memory: dict = {}
+        self.idle: list[float] = []  # the application server's CPU ms per second while idle (measure_idle)
         self.notes: list[str] = []
         self.world: dict = {}
         self.spies: dict = {}
@@ -935,6 +936,18 @@ class Run:
                     self.measured("beat", {"session": session_id, "spread": a.beat_interval},
                                   rnd * a.beat_rounds + b, spy="heartbeat", note=note)
                     time.sleep(max(0.0, a.beat_interval - (time.monotonic() - started)))
+                    self.measure_idle(a.beat_interval)
+
+    def measure_idle(self, seconds: float) -> None:
+        """The application server's CPU while nobody asks anything (the sockets still held), per second.
+
+        A heartbeat stage is a few hundred small requests spread over its interval: the workers' own
+        idle work in that time (event loops, the socket hub's timers, connection pools) weighs on its
+        CPU per request. The report gives the stage net of it too, for the marginal cost of a beat."""
+        before = self.meter.read()
+        time.sleep(seconds)
+        cpu = Meter.delta(before, self.meter.read())
+        self.idle.append(cpu.get("app", 0.0) * 1000 / cpu["wall"])
 
     def _redirected(self, session_id: int) -> list[int]:
         """Registration ids of the participants whose first tap reached the meeting."""
@@ -1162,6 +1175,16 @@ class Run:
 
     # ------------------------------------------------------------ report
 
+    def _idle_summary(self) -> dict | None:
+        """Idle CPU per second (median of the rounds) and each heartbeat round's CPU per beat net of it."""
+        if not self.idle:
+            return None
+        rate = statistics.median(self.idle)
+        net = [r2(r["cpu_ms_per_request"]["server"] - rate * r["cpu_s"]["wall"] / r["requests"])
+               for r in self.results.stages if r["stage"] == "heartbeat" and "cpu_ms_per_request" in r]
+        return {"app_cpu_ms_per_s": r2(rate), "rounds": [r2(x) for x in self.idle],
+                "heartbeat_net_ms": r2(statistics.median(net)) if net else None, "heartbeat_net_ms_rounds": net}
+
     def report(self, checks: dict, profile: dict | None, load_before, seconds: float) -> dict:
         a = self.args
         summary = self.results.summary()
@@ -1187,6 +1210,10 @@ class Run:
         for name, r in ratios.items():
             print(f"{name}: req/s ratio per round {r['rps_ratios']} (median {r['rps_ratio_median']}); "
                   f"CPU ratio floor/join (server + pg) {r['cpu_ratio_median']}")
+        idle = self._idle_summary()
+        if idle:
+            print(f"idle: the application server used {idle['app_cpu_ms_per_s']} ms of CPU per second with nothing asked "
+                  f"(rounds {idle['rounds']}); heartbeat net of it: {idle['heartbeat_net_ms']} ms per beat")
         if self.memory:
             print(f"memory: {self.memory['sockets']} sockets, workers' RSS {self.memory['workers_rss_mb_before']} → "
                   f"{self.memory['workers_rss_mb_after']} MB, {self.memory['kb_per_socket']} KB per socket")
@@ -1226,7 +1253,7 @@ class Run:
             print(f"note: {note}")
         return {"args": vars(a), "cpus": os.cpu_count(), "load_before": load_before, "load_after": os.getloadavg(),
                 "seconds": round(seconds, 1), "summary": summary, "ratios": ratios, "memory": self.memory,
-                "push": self.push, "reconnect": self.reconnect, "checks": {str(k): v for k, v in checks.items()}, "profile": profile, "capacity": cap, "py_spy": self.spies,
+                "push": self.push, "reconnect": self.reconnect, "idle": idle, "checks": {str(k): v for k, v in checks.items()}, "profile": profile, "capacity": cap, "py_spy": self.spies,
                 "join_links": getattr(self, "join_links", None), "notes": self.notes,
                 "stages": [{k: v for k, v in r.items() if k != "latencies"} for r in self.results.stages]}
 
