@@ -37,6 +37,7 @@ from django.utils.translation import get_language
 
 from agenda.models import Session
 from agenda.selectors import agenda_context, agenda_state, cached_event_sessions
+from rakor.localcache import NodeLocalCache
 
 from .models import Registration
 from .online.selectors import join_refusal
@@ -51,6 +52,31 @@ _state_parts: list[Callable[[Registration], str]] = []
 def register_portal_state(part: Callable[[Registration], str]) -> None:
     if part not in _state_parts:
         _state_parts.append(part)
+
+
+# What those parts read per *event* (the evaluation's questionnaire, the questions' settings) is kept in
+# each server process (rakor.localcache), so a portal view reads none of it from the database. The
+# apps that own those rows call ``forget_event_parts()`` on every save and delete (their signals, and
+# their services where a bulk write sends none): this process drops its copies at once, every other
+# process within ``localcache.CHECK_SECONDS`` (0.5 s) of the commit. ``EVENT_PARTS_SECONDS`` bounds
+# a copy's life where no signal fires (a raw UPDATE) or while Redis is away.
+EVENT_PARTS_SECONDS = 30.0
+_event_parts = NodeLocalCache("portal-event-parts", ttl=EVENT_PARTS_SECONDS)
+
+
+def event_part(name: str, event_id: int, load: Callable[[], object]):
+    """``load()``'s answer for this event, from this process's memory (see above); keep it small and immutable."""
+    return _event_parts.get_or_load((name, event_id), load)
+
+
+def forget_event_parts() -> None:
+    """Every process drops its per-event parts once the current transaction commits (this one at once)."""
+    _event_parts.invalidate_on_commit()
+
+
+def forget_event_parts_here() -> None:
+    """Drop this process's per-event parts (tests: a rolled-back event's id is reused)."""
+    _event_parts.clear_here()
 
 
 class _SharedPersonal:

@@ -13,6 +13,7 @@ class EvaluationConfig(AppConfig):
         from attendance.portal_cache import register_portal_state
         from certificates.gates import register_download_gate
 
+        from . import signals  # noqa: F401  (the portal's copy of the questionnaire follows its changes)
         from .selectors import certificate_wait, personal_sections, portal_signature
         from .services import evaluation_erase_person
 

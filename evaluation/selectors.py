@@ -37,6 +37,29 @@ def questionnaire_for(event) -> Questionnaire | None:
     return Questionnaire.objects.filter(event=event).annotate(n_items=Count("questions")).first()
 
 
+_QUESTIONNAIRE_FIELDS = [f.attname for f in Questionnaire._meta.concrete_fields]
+
+
+def cached_questionnaire_for(event) -> Questionnaire | None:
+    """``questionnaire_for(event)`` kept per event in this process (``attendance.portal_cache.event_part``;
+    evaluation/signals.py forgets it on every change): no query when warm. A new instance each call,
+    its ``event`` the one given."""
+    from attendance.portal_cache import event_part
+
+    def load():
+        q = questionnaire_for(event)
+        return None if q is None else (tuple(getattr(q, name) for name in _QUESTIONNAIRE_FIELDS), q.n_items)
+
+    row = event_part("evaluation-questionnaire", event.pk, load)
+    if row is None:
+        return None
+    values, n_items = row
+    questionnaire = Questionnaire.from_db("default", _QUESTIONNAIRE_FIELDS, values)
+    questionnaire.n_items = n_items
+    questionnaire.event = event
+    return questionnaire
+
+
 def has_items(questionnaire: Questionnaire | None) -> bool:
     if questionnaire is None:
         return False
@@ -127,7 +150,7 @@ def portal_state(registration: Registration) -> dict | None:
     registration not approved (the portal says what matters to them first)."""
     if registration.status != Registration.Status.APPROVED:
         return None
-    questionnaire = questionnaire_for(registration.event)
+    questionnaire = cached_questionnaire_for(registration.event)
     if not has_items(questionnaire):
         return None
     answered = has_answered(questionnaire, registration)

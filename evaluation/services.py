@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attendance.portal_cache import forget_event_parts
 from rakor.audit import audit_record, snapshot
 
 from . import selectors
@@ -92,6 +93,7 @@ def questionnaire_create_default(*, event, by=None) -> Questionnaire:
         rows.append(Question(questionnaire=questionnaire, aspect=aspect, kind=kind, text=text, text_en=text_en,
                              required=kind == Question.Kind.LIKERT, position=position))
     Question.objects.bulk_create(rows)
+    forget_event_parts()  # no signal for a bulk insert: the portal's copy of the questionnaire has items now
     if by is not None:
         audit_record(actor=by, action="evaluation_default", obj=questionnaire, event=event,
                      after={"items": len(rows)})

@@ -12,6 +12,7 @@ class QuestionsConfig(AppConfig):
         from attendance.personal_data import Holder, register_holder
         from attendance.portal_cache import register_portal_state
 
+        from . import signals  # noqa: F401  (the portal's copy of the settings follows their changes)
         from .selectors import portal_signature
         from .services import questions_erase_person, questions_personal_sections
 

@@ -36,6 +36,14 @@ def allow_anonymous(event_id: int) -> bool:
     return QuestionSettings.objects.filter(event_id=event_id, allow_anonymous=True).exists()
 
 
+def cached_allow_anonymous(event_id: int) -> bool:
+    """``allow_anonymous`` kept per event in this process (``attendance.portal_cache.event_part``;
+    questions/signals.py forgets it on every change of the settings): no query when warm."""
+    from attendance.portal_cache import event_part
+
+    return event_part("questions-allow-anonymous", event_id, lambda: allow_anonymous(event_id))
+
+
 # ---------------------------------------------------------------- who may
 
 
@@ -157,7 +165,7 @@ def portal_box(registration: Registration) -> dict:
     today = timezone.now().astimezone(registration.event.tz).date()
     sessions = portal_question_sessions(registration, today)
     return {"registration": registration, "sessions": sessions, "max_length": QUESTION_MAX_LENGTH,
-            "allow_anonymous": bool(sessions) and allow_anonymous(registration.event_id)}
+            "allow_anonymous": bool(sessions) and cached_allow_anonymous(registration.event_id)}
 
 
 def portal_signature(registration: Registration) -> str:

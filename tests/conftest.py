@@ -106,13 +106,16 @@ def _fresh_process_caches():
     from agenda.selectors import forget_local_agendas
     from attendance.authentication import forget_devices
     from attendance.checkin import _window_cache
+    from attendance.portal_cache import forget_event_parts_here
 
     _window_cache.clear_here()
+    forget_event_parts_here()
     forget_devices()
     forget_local_agendas()
     cache.clear()
     yield
     _window_cache.clear_here()
+    forget_event_parts_here()
     forget_devices()
     forget_local_agendas()
 

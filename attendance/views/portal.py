@@ -53,10 +53,8 @@ from ..portal_cache import (
     shared_page,
     with_csrf,
 )
-from ..selectors import (
-    checkins_for_registration,
-    personal_data,
-)
+from ..portal_sql import portal_days_and_checkins
+from ..selectors import personal_data
 from .public import help_lines
 
 # ---------------------------------------------------------------- portal
@@ -66,9 +64,9 @@ def _ticket_available(registration: Registration) -> bool:
     return registration.status == Registration.Status.APPROVED and registration.ticket_revoked_at is None
 
 
-def _portal_context(request, registration: Registration, *, with_help: bool = True) -> dict:
+def _portal_context(request, registration: Registration, *, with_help: bool = True, days: list | None = None) -> dict:
     event = registration.event
-    days = list(registration.days.all())
+    days = list(registration.days.all()) if days is None else days
     return {
         "registration": registration, "event": event, "participant": registration.participant,
         "days": days, "attends_in_person": any(d.mode == RegistrationDay.Mode.IN_PERSON for d in days),
@@ -87,8 +85,8 @@ def portal(request, registration: Registration):
     still matches gets 304 without rendering; without a validator, the page kept under the same state
     is served (``portal_page``). The browser keeps the page (private) but asks every
     time ("no-cache")."""
-    context = _portal_context(request, registration, with_help=False)  # the help lines only when rendering
-    checkins = checkins_for_registration(registration)
+    days, checkins = portal_days_and_checkins(registration)  # one statement (= checkins_for_registration)
+    context = _portal_context(request, registration, with_help=False, days=days)  # the help lines only when rendering
     agenda = agenda_for(registration, context["days"])  # its key now, its HTML only when rendering
     state = portal_state(request, registration, days=context["days"], checkins=checkins, agenda_key=agenda.key)
     if state is not None and _etag_matches(request, with_csrf(state, request.COOKIES.get(settings.CSRF_COOKIE_NAME))):

@@ -284,8 +284,8 @@ def test_anonymised_participant_link_stops_working(client, registration):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_portal_queries_do_not_grow_with_sessions_or_checkins(client, n, django_assert_num_queries):
-    """registration, its days, its check-ins, the agenda (sessions, their units), the evaluation: whatever
-    their number (the question box reads the agenda's cached sessions)."""
+    """registration, its days and check-ins (one statement), the agenda (sessions, their units), the evaluation:
+    whatever their number (the question box reads the agenda's cached sessions)."""
     import uuid
 
     from attendance.checkin import checkin_perform
@@ -297,13 +297,13 @@ def test_portal_queries_do_not_grow_with_sessions_or_checkins(client, n, django_
         make_session(event, f"Sesi {i}", day_index=i)
         checkin_perform(event=event, ticket=reg.ticket, nonce=uuid.uuid4(),
                         scanned_at=dt.datetime.combine(event.days[i], dt.time(8), tzinfo=event.tz))
-    with django_assert_num_queries(6):  # registration, days, check-ins; the sessions and their units, once;
-        # whether the event has an evaluation (its card)
+    with django_assert_num_queries(5):  # registration; days and check-ins (attendance.portal_sql); the sessions
+        # and their units, once; whether the event has an evaluation (its card), once
         html_text = client.get(reg.portal_path).content.decode()
     assert html_text.count('data-session-id="') == n
     other = RegistrationFactory(event=event)
-    # The agenda's sessions are cached now (attendance.portal_cache); the evaluation's card still asks.
-    with django_assert_num_queries(4):
+    # The agenda's sessions and the event's evaluation are cached now (attendance.portal_cache): the person only.
+    with django_assert_num_queries(2):
         html_text = client.get(other.portal_path).content.decode()
     assert html_text.count('data-session-id="') == n
     assert reg.portal_secret not in html_text  # the shared agenda carries each person's own links
