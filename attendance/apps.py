@@ -24,3 +24,9 @@ class AttendanceConfig(AppConfig):
         from . import authentication, checkin  # noqa: F401
         # The heartbeat fast path forgets who joined when a registration's secret or standing changes.
         from .online import beats  # noqa: F401
+        # The portal's heartbeats over its session socket (when collected in Redis): the fast path's rule.
+        from agenda.listeners import register_beat_taker
+
+        from .online.fastpath import socket_beats_accepted, take_socket_beat
+
+        register_beat_taker(take_socket_beat, socket_beats_accepted)
