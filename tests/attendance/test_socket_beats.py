@@ -73,13 +73,19 @@ def minutes(reg, session):
 
 
 @pytest.fixture
+def collected(real_redis):  # noqa: F811 (the fixture imported above)
+    """Beats collected in a Redis of the test's own (tests/attendance/test_fastpath.py's keys)."""
+    return real_redis
+
+
+@pytest.fixture
 def live():
     event = make_event()
     return event, make_session(event, starts_in=-10, status=Session.Status.LIVE)
 
 
 @needs_redis
-def test_a_beat_over_the_socket_is_folded_into_the_minutes_a_posted_beat_gives(live, real_redis):
+def test_a_beat_over_the_socket_is_folded_into_the_minutes_a_posted_beat_gives(live, collected):
     event, session = live
     by_socket, by_post = joined(event, session, n=2)
     snapshot, answers = on_socket(by_socket.portal_secret, event.slug, [session.pk, session.pk])
@@ -87,13 +93,13 @@ def test_a_beat_over_the_socket_is_folded_into_the_minutes_a_posted_beat_gives(l
     response = AsgiClient().post(f"/t/{by_post.portal_secret}/heartbeat/{session.pk}/", data="{}")
     assert (response.status_code, response.json()) == (200, {"minutes": None})
     assert (minutes(by_socket, session), minutes(by_post, session)) == (0, 0)  # no row written per beat
-    assert real_redis.hlen(beats.beats_key(session.pk)) == 2  # one beat per person per interval
+    assert collected.hlen(beats.beats_key(session.pk)) == 2  # one beat per person per interval
     beats.fold_beats()
     assert (minutes(by_socket, session), minutes(by_post, session)) == (1, 1)
 
 
 @needs_redis
-def test_a_session_not_joined_or_not_running_records_nothing(live, real_redis):
+def test_a_session_not_joined_or_not_running_records_nothing(live, collected):
     event, session = live
     other = make_session(event, starts_in=-10, status=Session.Status.LIVE, title="Pleno II")
     later = make_session(event, starts_in=120, title="Pleno III")
@@ -102,17 +108,17 @@ def test_a_session_not_joined_or_not_running_records_nothing(live, real_redis):
     _snapshot, answers = on_socket(reg.portal_secret, event.slug, [other.pk, later.pk, 999_999])
     assert answers == [{"type": "beat", "session": other.pk, "stop": True},
                        {"type": "beat", "session": 999_999, "stop": True}]  # the POST's 403 and 404 stop the page too
-    assert [real_redis.exists(beats.beats_key(s)) for s in (other.pk, later.pk, 999_999)] == [0, 0, 0]
+    assert [collected.exists(beats.beats_key(s)) for s in (other.pk, later.pk, 999_999)] == [0, 0, 0]
 
 
 @needs_redis
-def test_another_persons_session_cannot_be_beaten_with_your_socket(live, real_redis):
+def test_another_persons_session_cannot_be_beaten_with_your_socket(live, collected):
     event, session = live
     theirs, = joined(event, session)
     mine = online_registration(event)  # my socket, their session
     _snapshot, answers = on_socket(mine.portal_secret, event.slug, [session.pk])
     assert answers == [{"type": "beat", "session": session.pk, "stop": True}]
-    assert not real_redis.exists(beats.beats_key(session.pk))
+    assert not collected.exists(beats.beats_key(session.pk))
     beats.fold_beats()
     assert minutes(theirs, session) == 0
 
