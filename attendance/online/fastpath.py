@@ -224,15 +224,16 @@ SERVED_BEATS = ServedBeats()
 
 
 def socket_beats_accepted() -> bool:
-    """Does the portal's socket take beats (agenda.listeners)? Only when they are collected: without Redis a beat
-    is written through by Django's view, and the page keeps POSTing it."""
-    return beats.collecting()
+    """Does the portal's socket take beats (agenda.listeners)? Only when they are collected and the fast path is on:
+    without Redis a beat is written through by Django's view, and the page keeps POSTing it (so it does with
+    ``ONLINE_FAST_PATH`` off, which leaves every heartbeat to Django)."""
+    return beats.collecting() and settings.ONLINE_FAST_PATH
 
 
 async def take_socket_beat(secret: str, session_id: int) -> str:
     """A beat sent over the portal's session socket by the holder of the socket's ``?t=`` secret: the same rule and
     memory as the POST's (registered with agenda.listeners in attendance's AppConfig.ready)."""
-    if not beats.collecting():
+    if not socket_beats_accepted():
         return NOT_RUNNING  # not taken here; the page POSTs when the snapshot did not offer socket beats
     return await SERVED_BEATS.take(secret, session_id)
 

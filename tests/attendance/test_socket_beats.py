@@ -130,3 +130,13 @@ def test_without_redis_the_socket_offers_no_beats_and_takes_none(live, settings)
     snapshot, answers = on_socket(reg.portal_secret, event.slug, [session.pk])
     assert ("beats" in snapshot, answers) == (False, [])
     assert minutes(reg, session) == 0  # the page POSTs instead (written through by Django's view)
+
+
+@needs_redis
+def test_with_the_fast_path_off_the_socket_offers_no_beats(live, collected, settings):
+    event, session = live
+    settings.ONLINE_FAST_PATH = False
+    reg, = joined(event, session)
+    snapshot, answers = on_socket(reg.portal_secret, event.slug, [session.pk])
+    assert ("beats" in snapshot, answers) == (False, [])
+    assert not collected.exists(beats.beats_key(session.pk))  # every heartbeat is Django's then
