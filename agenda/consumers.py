@@ -23,7 +23,9 @@ from .listeners import (  # noqa: F401
     CLOSE_TOO_MANY_GUESSES,
     CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNKNOWN_EVENT,
+    beats_accepted,
     secret_refusal,
+    take_beat,
 )
 from .models import Session
 from .selectors import event_by_slug, session_public_data, sessions_group
@@ -144,8 +146,10 @@ class _Hub:
     async def _build(self, event: Event, version: int) -> str:
         try:
             sessions = await database_sync_to_async(event_sessions_public, thread_sensitive=False)(event.pk)
-            text = json.dumps({"type": "snapshot", "sessions": sessions, "spread": event.join_spread_seconds},
-                              separators=(",", ":"))
+            message = {"type": "snapshot", "sessions": sessions, "spread": event.join_spread_seconds}
+            if beats_accepted():
+                message["beats"] = True  # the page sends its heartbeats over this socket (see receive_json)
+            text = json.dumps(message, separators=(",", ":"))
         finally:
             if self.building_version == version:
                 self.building = None
@@ -259,6 +263,7 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
     """
 
     hub: _Hub | None = None
+    secret = ""  # the ?t= secret the socket was let in with (its heartbeats are that person's)
     held: list | None = None  # pushes that arrived before the snapshot was sent
     # No channel of its own: the hub listens for the whole process. Channels would give each socket a
     # channel and a pending receive() on the layer, and when Redis restarts every one of those receives
@@ -286,6 +291,7 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
         if refusal is not None:
             await self.close(code=refusal)
             return
+        self.secret = secret
         # Subscribe first, then read: a change committed in between arrives as a push, never lost.
         self.held = []
         hub = _hub(get_channel_layer(), sessions_group(event.slug))
@@ -308,5 +314,23 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
             websockets_open.dec()
             await self.hub.discard(self)
 
-    async def receive_json(self, content, **kwargs):
-        """The portal only listens; anything it sends is ignored."""
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """The portal's heartbeats, ``{"type":"beat","session":<id>}``; anything else is ignored (not answered).
+
+        A beat is the person's of the socket's secret, for a session they joined (the taker registered
+        by attendance applies the same rule as the POSTed heartbeat): recorded, nothing is sent back (the
+        page does nothing with the POST's ``{"minutes": null}`` either); refused because they did not join
+        it, ``{"type":"beat","session":<id>,"stop":true}`` (the POST's 403/404 stops the page's timer too).
+        """
+        if not text_data or not self.secret or self.hub is None or len(text_data) > 200:
+            return
+        try:
+            content = json.loads(text_data)
+            session_id = content["session"] if content.get("type") == "beat" else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return
+        if type(session_id) is not int or not 0 < session_id < 10**12:
+            return
+        if await take_beat(self.secret, session_id) == "not_joined":
+            await self.send(text_data=json.dumps({"type": "beat", "session": session_id, "stop": True},
+                                                 separators=(",", ":")))

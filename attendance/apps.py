@@ -9,8 +9,9 @@ class AttendanceConfig(AppConfig):
         # The dashboard summary cache listens for saves (signals connected in selectors):
         # every process must connect them, not only those that happened to import the module.
         from . import selectors  # noqa: F401
-        from agenda.listeners import register_secret_check
+        from agenda.listeners import register_beat_taker, register_secret_check
 
+        from .online.fastpath import socket_beats_accepted, take_socket_beat
         from .online.selectors import personal_sections, session_socket_check
         from .online.services import sessions_erase_person
         from .personal_data import Holder, register_holder
@@ -24,3 +25,6 @@ class AttendanceConfig(AppConfig):
         from . import authentication, checkin  # noqa: F401
         # The heartbeat fast path forgets who joined when a registration's secret or standing changes.
         from .online import beats  # noqa: F401
+
+        # The portal's heartbeats over its session socket (when collected in Redis): the fast path's rule.
+        register_beat_taker(take_socket_beat, socket_beats_accepted)

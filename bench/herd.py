@@ -39,7 +39,10 @@ Phases (``--phases``, each repeated ``--rounds`` times; the medians are the figu
 - ``heartbeat``: ``--beat-rounds`` rounds per session, one beat per participant at a random moment
   of ``--beat-interval`` seconds (60 s in production); before each round the heartbeat rows are
   aged by a minute so each beat counts a minute, as a 60 s interval does (``--no-age-beats``:
-  beats within the same minute, which today's code answers without writing);
+  beats within the same minute, which today's code answers without writing); then as many rounds of
+  the same beats sent as messages on the sockets held (stage ``heartbeat_socket``, the portal's way
+  while its socket is open; needs the ``socket`` phase; ``--no-socket-beats``: POSTs only), Redis's
+  hash counted after each (the POSTed beats folded before it);
 - ``push``: for each of ``--push-sizes``, that many sockets, "go live", delay to each socket
   (p50/p99/max, missed), connect errors, server CPU per push, memory per socket (the workers'
   RSS against their idle RSS before the sweep);
@@ -392,6 +395,19 @@ def fold_collected_beats(redis_url: str) -> str:
     import redis
 
     return str(beats.fold_beats(client=redis.Redis.from_url(redis_url)))
+
+
+def collected_beats(redis_url: str, session_id: int) -> int | None:
+    """How many people's beats of ``session_id`` Redis holds, not yet folded (one field per person per interval)."""
+    try:
+        from attendance.online import beats
+    except ImportError:
+        return None
+    if not redis_url:
+        return None
+    import redis
+
+    return redis.Redis.from_url(redis_url).hlen(beats.beats_key(session_id))
 
 
 def count_rows(world: dict, first_taps: dict) -> dict:
@@ -937,6 +953,21 @@ class Run:
                                   rnd * a.beat_rounds + b, spy="heartbeat", note=note)
                     time.sleep(max(0.0, a.beat_interval - (time.monotonic() - started)))
                     self.measure_idle(a.beat_interval)
+                for b in range(a.beat_rounds if a.socket_beats else 0):
+                    # The same beats as messages on the sockets held (the portal's script while its socket is open).
+                    # What the POSTs collected is folded first, so Redis's hash then counts this stage's beats alone.
+                    folded = fold_collected_beats(self.env.get("REDIS_URL", ""))
+                    note = age_heartbeats(session_id) if a.age_beats else "not aged (same-minute beats)"
+                    started = time.monotonic()
+                    rows = self.measured("beat_socket", {"session": session_id, "spread": a.beat_interval},
+                                         rnd * a.beat_rounds + b, spy="heartbeat_socket", note=note)
+                    time.sleep(max(0.0, a.beat_interval - (time.monotonic() - started)))
+                    collected = collected_beats(self.env.get("REDIS_URL", ""), session_id)
+                    rows["heartbeat_socket"]["collected"] = collected
+                    sent = rows["heartbeat_socket"]["requests"] - rows["heartbeat_socket"]["errors"]
+                    self.notes.append(f"heartbeat_socket round {rnd * a.beat_rounds + b}: {sent} sent, {collected} "
+                                      f"collected in Redis (before it: POSTed beats folded {folded})")
+                    self.measure_idle(a.beat_interval)
 
     def measure_idle(self, seconds: float) -> None:
         """The application server's CPU while nobody asks anything (the sockets still held), per second.
@@ -1182,8 +1213,12 @@ class Run:
         rate = statistics.median(self.idle)
         net = [r2(r["cpu_ms_per_request"]["server"] - rate * r["cpu_s"]["wall"] / r["requests"])
                for r in self.results.stages if r["stage"] == "heartbeat" and "cpu_ms_per_request" in r]
+        net_socket = [r2(r["cpu_ms_per_request"]["server"] - rate * r["cpu_s"]["wall"] / r["requests"])
+                      for r in self.results.stages if r["stage"] == "heartbeat_socket" and "cpu_ms_per_request" in r]
         return {"app_cpu_ms_per_s": r2(rate), "rounds": [r2(x) for x in self.idle],
-                "heartbeat_net_ms": r2(statistics.median(net)) if net else None, "heartbeat_net_ms_rounds": net}
+                "heartbeat_net_ms": r2(statistics.median(net)) if net else None, "heartbeat_net_ms_rounds": net,
+                "heartbeat_socket_net_ms": r2(statistics.median(net_socket)) if net_socket else None,
+                "heartbeat_socket_net_ms_rounds": net_socket}
 
     def report(self, checks: dict, profile: dict | None, load_before, seconds: float) -> dict:
         a = self.args
@@ -1213,7 +1248,9 @@ class Run:
         idle = self._idle_summary()
         if idle:
             print(f"idle: the application server used {idle['app_cpu_ms_per_s']} ms of CPU per second with nothing asked "
-                  f"(rounds {idle['rounds']}); heartbeat net of it: {idle['heartbeat_net_ms']} ms per beat")
+                  f"(rounds {idle['rounds']}); heartbeat net of it: {idle['heartbeat_net_ms']} ms per beat"
+                  + (f", over the socket {idle['heartbeat_socket_net_ms']} ms per beat"
+                     if idle["heartbeat_socket_net_ms"] is not None else ""))
         if self.memory:
             print(f"memory: {self.memory['sockets']} sockets, workers' RSS {self.memory['workers_rss_mb_before']} → "
                   f"{self.memory['workers_rss_mb_after']} MB, {self.memory['kb_per_socket']} KB per socket")
@@ -1385,6 +1422,9 @@ def parse_args(argv=None):
     ap.add_argument("--repeat-share", type=float, default=0.3, help="share of participants who tap Join twice")
     ap.add_argument("--beat-interval", type=float, default=5.0, help="seconds between heartbeats (60 in production)")
     ap.add_argument("--beat-rounds", type=int, default=1, help="heartbeat rounds per session going live")
+    ap.add_argument("--no-socket-beats", dest="socket_beats", action="store_false",
+                    help="heartbeat phase: POSTed beats only (by default, after them, as many rounds of beats sent as "
+                         "messages on the sockets held: stage heartbeat_socket)")
     ap.add_argument("--no-age-beats", dest="age_beats", action="store_false",
                     help="do not age the rows: beats within the same minute (no write today)")
     ap.add_argument("--push-sizes", type=int, nargs="+", default=[1000, 5000, 10000])

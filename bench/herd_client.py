@@ -11,7 +11,8 @@ URLs only (so it keeps working whatever module serves them):
 - taps the join link found on the portal (``/t/<secret>/join/<session>/``) when the
   session it waits for goes live, follows redirects on our own site and stops at the
   meeting (an external URL, never fetched); some tap twice;
-- sends heartbeats ``POST /t/<secret>/heartbeat/<session>/`` as the portal's script does;
+- sends heartbeats ``POST /t/<secret>/heartbeat/<session>/`` as the portal's script does, or as a message on
+  the socket it holds (``beat_socket``: the script's way while its socket is open);
 - polls ``/e/<event>/sessions/status.json`` (with its ETag) as a page whose socket is blocked;
 - when the server closes its socket (a node restart), reconnects as the portal's script does:
   after a random delay of 0.5 s up to a window (15 s) that doubles per failed attempt ("full jitter").
@@ -632,6 +633,31 @@ class Herd:
                 self._release(conn)
 
         await asyncio.gather(*(one(p) for p in self.people if session in p.joined))
+        return [stage.as_dict()]
+
+    async def beat_socket(self, session: int, spread: float) -> list[dict]:
+        """One heartbeat from each participant who joined, as a message on the socket they hold (the portal's script
+        when its socket is open and the snapshot offered beats): ``{"type":"beat","session":<id>}``, at a random moment
+        of the interval. Nothing comes back for a recorded beat: the latency is the send's, the harness counts what
+        Redis collected."""
+        stage = Stage("heartbeat_socket")
+        message = json.dumps({"type": "beat", "session": session}, separators=(",", ":"))
+
+        async def one(i: int, p: Participant):
+            await asyncio.sleep(self._delay(spread))
+            ws = self.sockets[i] if i < len(self.sockets) else None
+            t0 = now()
+            if ws is None:
+                stage.add(t0, t0, None, False, "no socket held")
+                return
+            try:
+                await ws.send(message)
+                stage.add(t0, now(), 101, True)
+            except Exception as exc:
+                stage.add(t0, now(), None, False, _error(exc))
+
+        await asyncio.gather(*(one(i, p) for i, p in enumerate(self.people) if session in p.joined))
+        await asyncio.sleep(0.3)  # the server's work on the last messages sent falls inside the stage's CPU window
         return [stage.as_dict()]
 
     async def joined(self, session: int) -> list[int]:

@@ -72,11 +72,15 @@ class OnlineFastPath:
 
     def __init__(self, app):
         self.app = app
-        self._targets: dict[tuple[str, int], tuple[float, int]] = {}  # (secret, session) -> (until, registration)
-        self._sessions: dict[int, tuple[float, object]] = {}  # session id -> (until, Session or None)
-        self._redis = None  # (event loop, asyncio client)
-        self._expiry_set: dict[str, float] = {}
-        self._generation = None  # beats.TARGETS_GENERATION as last read
+        self.beats = SERVED_BEATS  # shared with the portal's socket (take_socket_beat): one memory per process
+
+    @property
+    def _targets(self):
+        return self.beats.targets
+
+    @property
+    def _sessions(self):
+        return self.beats.sessions
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith("/t/") and settings.ONLINE_FAST_PATH:
@@ -126,7 +130,7 @@ class OnlineFastPath:
         if joined is None:
             return None
         location, registration_id = joined
-        self._remember(secret, session_id, registration_id)  # the heartbeats that follow need no look-up here
+        self.beats.remember(secret, session_id, registration_id)  # the heartbeats that follow need no look-up here
         headers = [(b"location", location.encode()), *extra, *_redirect_headers(secure)]
         await send({"type": "http.response.start", "status": 302, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
@@ -137,20 +141,8 @@ class OnlineFastPath:
     async def _heartbeat(self, scope, send, secret: str, session_id: int, extra: list) -> tuple[int, int] | None:
         if not _host_allowed(scope):
             return None
-        now = time.monotonic()
-        target = self._targets.get((secret, session_id))
-        session = self._sessions.get(session_id)
-        if target is None or target[0] < now or session is None or session[0] < now:
-            found = await sync_to_async(_beat_target, thread_sensitive=THREAD_SENSITIVE)(secret, session_id)
-            if found is None:
-                return None
-            registration_id, session_obj = found
-            self._remember(secret, session_id, registration_id)
-            self._sessions[session_id] = (now + SESSION_SECONDS, session_obj)
-            target, session = self._targets[(secret, session_id)], self._sessions[session_id]
-        if not session_running(session[1], timezone.now()):
-            return None  # Django answers 409
-        await self._record(session_id, target[1], time.time_ns() // 1000)
+        if await self.beats.take(secret, session_id) != RECORDED:
+            return None  # Django answers: 403 not joined, 404 unknown, 409 not running
         body = b'{"minutes": null}'
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra,
                    *_redirect_headers(_is_secure(scope), redirect=False)]
@@ -158,10 +150,49 @@ class OnlineFastPath:
         await send({"type": "http.response.body", "body": body})
         return 200, len(body)
 
-    def _remember(self, secret: str, session_id: int, registration_id: int) -> None:
-        if len(self._targets) > _MAX_TARGETS:
-            self._targets.clear()
-        self._targets[(secret, session_id)] = (time.monotonic() + TARGET_SECONDS, registration_id)
+
+# ---------------------------------------------------------------- a collected beat: HTTP and the portal's socket
+
+RECORDED, NOT_JOINED, NOT_RUNNING = "recorded", "not_joined", "not_running"
+
+
+class ServedBeats:
+    """The rule of a collected beat, one per process, for the POST above and the portal's socket (take_socket_beat).
+
+    A beat is recorded (``beats``, one round trip to Redis) when the holder of ``secret`` joined ``session_id``
+    online (an event's own session) and the session is running. Who joined is kept for ``TARGET_SECONDS`` and
+    forgotten with the generation read with each beat; the session's state for ``SESSION_SECONDS``.
+    """
+
+    def __init__(self):
+        self.targets: dict[tuple[str, int], tuple[float, int]] = {}  # (secret, session) -> (until, registration)
+        self.sessions: dict[int, tuple[float, object]] = {}  # session id -> (until, Session or None)
+        self._redis = None  # (event loop, asyncio client)
+        self._expiry_set: dict[str, float] = {}
+        self._generation = None  # beats.TARGETS_GENERATION as last read
+
+    async def take(self, secret: str, session_id: int) -> str:
+        """RECORDED, NOT_JOINED (also: an unknown secret or session, another event's session) or NOT_RUNNING."""
+        now = time.monotonic()
+        target = self.targets.get((secret, session_id))
+        session = self.sessions.get(session_id)
+        if target is None or target[0] < now or session is None or session[0] < now:
+            found = await sync_to_async(_beat_target, thread_sensitive=THREAD_SENSITIVE)(secret, session_id)
+            if found is None:
+                return NOT_JOINED
+            registration_id, session_obj = found
+            self.remember(secret, session_id, registration_id)
+            self.sessions[session_id] = (now + SESSION_SECONDS, session_obj)
+            target, session = self.targets[(secret, session_id)], self.sessions[session_id]
+        if not session_running(session[1], timezone.now()):
+            return NOT_RUNNING
+        await self._record(session_id, target[1], time.time_ns() // 1000)
+        return RECORDED
+
+    def remember(self, secret: str, session_id: int, registration_id: int) -> None:
+        if len(self.targets) > _MAX_TARGETS:
+            self.targets.clear()
+        self.targets[(secret, session_id)] = (time.monotonic() + TARGET_SECONDS, registration_id)
 
     async def _record(self, session_id: int, registration_id: int, at_us: int) -> None:
         import asyncio
@@ -186,7 +217,25 @@ class OnlineFastPath:
         if answers[-1] != self._generation:
             # A registration's secret or standing changed somewhere (beats._forget_targets): look people up again.
             self._generation = answers[-1]
-            self._targets.clear()
+            self.targets.clear()
+
+
+SERVED_BEATS = ServedBeats()
+
+
+def socket_beats_accepted() -> bool:
+    """Does the portal's socket take beats (agenda.listeners)? Only when they are collected and the fast path is on:
+    without Redis a beat is written through by Django's view, and the page keeps POSTing it (so it does with
+    ``ONLINE_FAST_PATH`` off, which leaves every heartbeat to Django)."""
+    return beats.collecting() and settings.ONLINE_FAST_PATH
+
+
+async def take_socket_beat(secret: str, session_id: int) -> str:
+    """A beat sent over the portal's session socket by the holder of the socket's ``?t=`` secret: the same rule and
+    memory as the POST's (registered with agenda.listeners in attendance's AppConfig.ready)."""
+    if not socket_beats_accepted():
+        return NOT_RUNNING  # not taken here; the page POSTs when the snapshot did not offer socket beats
+    return await SERVED_BEATS.take(secret, session_id)
 
 
 # ---------------------------------------------------------------- in a thread (the database)

@@ -21,7 +21,8 @@
  * the page then polls once, every minute while a session of the page is within
  * 15 minutes of its start or end (when a change is due), every 10 minutes otherwise.
  * While the participant has a joined session open, a heartbeat is POSTed about every
- * 60 s (jittered) to /t/<secret>/heartbeat/<id>/ (stopped on 404 or when the session ends).
+ * 60 s (jittered) to /t/<secret>/heartbeat/<id>/ (stopped on 404 or when the session ends); while the socket is
+ * open and its snapshot said "beats", the beat is a message on it instead, {"type":"beat","session":<id>}.
  *
  * Shaping the storm (issue 15): when the page sees a session turn live (push, snapshot or poll), its
  * Join button lights after a random delay of 0..spread seconds, so thousands of portals do not tap in
@@ -208,6 +209,7 @@
 
   // ------------------------------------------------------------ WebSocket
   var socket = null;
+  var socketBeats = false;  // the open socket's snapshot offered to carry heartbeats
   var failures = 0;
   var busy = 0;  // 1013s (server busy) in a row
   var refused = false;
@@ -238,13 +240,14 @@
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
       if (msg.spread != null) takeSpread(msg.spread);
-      if (msg.type === "snapshot") { failures = 0; busy = 0; applyAll(msg.sessions); }
+      if (msg.type === "snapshot") { failures = 0; busy = 0; socketBeats = msg.beats === true; applyAll(msg.sessions); }
       else if (msg.type === "session") apply(msg);
+      else if (msg.type === "beat" && msg.stop) stopHeartbeat(String(msg.session));
     };
     ws.onclose = function (ev) {
       clearTimeout(timer);
       clearTimeout(slow);
-      if (socket === ws) socket = null;
+      if (socket === ws) { socket = null; socketBeats = false; }
       if (ev.code === 4403 || ev.code === 4404 || ev.code === 4429) {
         // Not allowed to listen (e.g. a revoked ticket): the public status is still there to poll.
         refused = true;
@@ -300,7 +303,13 @@
   }
 
   function beat(id) {
-    if (!secret || !window.fetch) return;
+    if (!secret) return;
+    // The open socket carries the beat when the server said it takes them (its snapshot's "beats"): no request
+    // of its own (issue 15). Nothing comes back, unless the person did not join that session ("stop").
+    if (socketBeats && socket && socket.readyState === 1) {
+      try { socket.send(JSON.stringify({type: "beat", session: Number(id)})); return; } catch (e) { /* POST it */ }
+    }
+    if (!window.fetch) return;
     fetch("/t/" + encodeURIComponent(secret) + "/heartbeat/" + encodeURIComponent(id) + "/", {
       method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": csrfToken()}
     }).then(function (r) {
