@@ -48,6 +48,10 @@ class EventFactory(factory.django.DjangoModelFactory):
     wa_service = "+6281234567801"
     wa_complaints = "+6281234567802"
     requires_approval = False
+    # Join buttons light at once when a session goes live; the random 0..5 s of production's default would make
+    # a browser test that waits for the button race its own timeout. tests/e2e/test_join_jitter_browser.py and
+    # tests/agenda/test_socket_connect.py set a spread where the spread is what they test.
+    join_spread_seconds = 0
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

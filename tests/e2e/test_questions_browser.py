@@ -61,7 +61,7 @@ def test_a_question_goes_from_a_phone_to_the_projector_and_into_the_minutes(brow
         projector.goto(f"{server.url}/e/{event.slug}/tanya/{session.pk}/layar/")
         expect(projector.locator(".pj-text")).to_have_text("Belum ada pertanyaan di layar.")
         expect(projector.locator(".pj-list li")).to_have_count(1)
-        projector.wait_for_function("document.getElementById('projector').hasAttribute('data-updated')")
+        projector.wait_for_function("() => document.getElementById('projector').hasAttribute('data-updated')")
 
         # The phone: the portal shows the Tanya box while the session is live.
         phone.goto(f"{server.url}/t/{asker.portal_secret}/")
