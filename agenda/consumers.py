@@ -55,10 +55,6 @@ SNAPSHOT_SECONDS = 5.0
 # only bounds the wait inside a connect: 1000 at the ~100 a second a starved process managed is 10 s,
 # well under the 30 s a page waits for a handshake.
 CONNECTS_IN_FLIGHT_MAX = 1000
-# Heartbeats one socket may send per minute: a page beats each joined session about once a minute (two or three
-# at most run side by side). Past this a socket's beats are dropped unread, so a valid ticket cannot make its
-# socket a way to send the database one look-up per message (a beat for a session not joined is looked up).
-SOCKET_BEATS_PER_MINUTE = 12
 _connects_in_flight = 0
 
 
@@ -268,7 +264,6 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
 
     hub: _Hub | None = None
     secret = ""  # the ?t= secret the socket was let in with (its heartbeats are that person's)
-    beat_window = (0.0, 0)  # (when this minute's beats began, how many) for SOCKET_BEATS_PER_MINUTE
     held: list | None = None  # pushes that arrived before the snapshot was sent
     # No channel of its own: the hub listens for the whole process. Channels would give each socket a
     # channel and a pending receive() on the layer, and when Redis restarts every one of those receives
@@ -336,13 +331,6 @@ class SessionStatusConsumer(AsyncJsonWebsocketConsumer):
             return
         if type(session_id) is not int or not 0 < session_id < 10**12:
             return
-        now = time.monotonic()
-        began, count = self.beat_window
-        if now - began >= 60:
-            began, count = now, 0
-        if count >= SOCKET_BEATS_PER_MINUTE:
-            return  # over its budget: dropped unread (a page never gets here)
-        self.beat_window = (began, count + 1)
         if await take_beat(self.secret, session_id) == "not_joined":
             await self.send(text_data=json.dumps({"type": "beat", "session": session_id, "stop": True},
                                                  separators=(",", ":")))

@@ -140,15 +140,3 @@ def test_with_the_fast_path_off_the_socket_offers_no_beats(live, collected, sett
     snapshot, answers = on_socket(reg.portal_secret, event.slug, [session.pk])
     assert ("beats" in snapshot, answers) == (False, [])
     assert not collected.exists(beats.beats_key(session.pk))  # every heartbeat is Django's then
-
-
-@needs_redis
-def test_a_socket_sending_beats_by_the_hundred_is_looked_up_only_within_its_budget(live, collected):
-    """A valid ticket does not make the socket a channel for one database look-up per message."""
-    from agenda.consumers import SOCKET_BEATS_PER_MINUTE
-
-    event, session = live
-    reg, = joined(event, session)
-    unknown = list(range(900_001, 900_001 + SOCKET_BEATS_PER_MINUTE + 20))
-    _snapshot, answers = on_socket(reg.portal_secret, event.slug, unknown)
-    assert answers == [{"type": "beat", "session": s, "stop": True} for s in unknown[:SOCKET_BEATS_PER_MINUTE]]
