@@ -206,42 +206,125 @@ def with_csrf(state_digest: str, csrf_cookie: str | None) -> str:
     return f'"p-{hashlib.sha256((state_digest + (csrf_cookie or "")).encode()).hexdigest()[:40]}"'
 
 
-# ---------------------------------------------------------------- the person's page, kept under its state
+# ---------------------------------------------------------------- the page shared by everyone in the same state
 
 _CSRF_INPUT = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")([A-Za-z0-9]+)(">)')
 
 
-def portal_page(request, state: str, agenda: AgendaFragment, render_page: Callable[[SafeString], HttpResponse]) -> HttpResponse:
-    """The portal page for ``state`` (``portal_state``'s digest): rendered once, then served from the cache.
+def _checkins_shown(checkins: list) -> list:
+    """What the page shows of each check-in (its day and minute, kind, method, gate, session): not its id or second."""
+    return [(c.local_time.strftime("%Y-%m-%d %H:%M"), c.kind, c.method, c.gate, c.session_id,
+             c.session.title if c.session_id else "") for c in checkins]
 
-    A reload or a second device without a validator gets the page it would get rendered, without
-    rendering. What is kept (``settings.PORTAL_PAGE_SECONDS``, zlib-compressed) is the page without
-    its agenda (shared by everyone, cached under its own key and put back when served) and with a
-    stand-in for the CSRF form token, replaced by a token of the request's own CSRF cookie (as
-    rendering does: ``get_token``). ``render_page(agenda_html)`` renders the page for this request.
-    The state digests everything the page shows, the language, the path and the signed-in user; a
-    page with messages waiting has no state and is never kept (the view renders it).
+
+def page_shape(request_path: str, user_pk, registration: Registration, *, days: list, checkins: list,
+               agenda_key: str, ticket_shown: bool) -> str:
+    """The key of the portal page shared by everyone in the same state (``portal_page``).
+
+    Everything the page shows but the person's own strings (``PersonTokens``): the templates, the
+    language, the path with the secret masked, the signed-in user, the event, the registration's
+    role and standing, whether a position is given, the days, the check-ins as shown, the
+    agenda's key and what the other apps' parts show (``register_portal_state``; a certificate's
+    number makes that person's page their own). Two people of one unit with the same days before
+    the session are one page; the first renders it, the rest are served from the cache.
+    """
+    secret = registration.portal_secret
+    shape = (
+        templates_digest(), get_language(), request_path.replace(secret, "~"), user_pk,
+        row_fields(registration.event), registration.event_id, registration.role, registration.status,
+        registration.status_reason, registration.ticket_revoked_at, bool(registration.participant.position),
+        ticket_shown, [(d.date, d.mode) for d in days], _checkins_shown(checkins), agenda_key, settings.SITE_URL,
+        [part(registration).replace(secret, "~") for part in _state_parts],
+    )
+    return hashlib.sha256(repr(shape).encode()).hexdigest()
+
+
+class PersonTokens:
+    """Stand-ins for one person's own strings in the shared portal page, and that person's values for them.
+
+    The shared page is rendered for a stand-in registration (``stand_in``) that carries only
+    what the page's state key covers (``page_shape``) and, for the person's own strings, random
+    tokens: a template reading anything else of the person gets the stand-in's empty default,
+    never the first person's value. tests/attendance/test_portal_shared_page.py proves the page
+    served equals the page rendered for the person, for names that need escaping too.
+    """
+
+    FIELDS = ("secret", "name", "unit", "position", "short_code", "ticket")
+
+    def __init__(self, tokens: dict[str, str] | None = None):
+        from .codes import grouped, new_short_code
+
+        if tokens is None:
+            tokens = {f: "p" + secrets.token_hex(16) for f in self.FIELDS}
+            tokens["short_code"] = grouped(new_short_code())  # as the page shows a code
+        self.tokens = tokens
+
+    def stand_in(self, registration: Registration) -> Registration:
+        real = registration.participant
+        unit = type(real.unit)(name=self.tokens["unit"], path=real.unit.path)
+        participant = type(real)(full_name=self.tokens["name"], unit=unit,
+                                 position=self.tokens["position"] if real.position else "")
+        stand = Registration(event=registration.event, participant=participant, role=registration.role,
+                             status=registration.status, status_reason=registration.status_reason,
+                             ticket_revoked_at=registration.ticket_revoked_at, portal_secret=self.tokens["secret"],
+                             short_code=self.tokens["short_code"].replace("-", ""))
+        for name in ("portal_certificate_block", "portal_evaluation_card", "portal_questions_box"):
+            if name in registration.__dict__:  # the parts' states, computed for page_shape
+                setattr(stand, name, registration.__dict__[name])
+        return stand
+
+    def values(self, registration: Registration, ticket: str | None) -> dict[str, str]:
+        """Each token's text for ``registration``, as the templates render it (escaped)."""
+        from django.utils.html import escape
+
+        p = registration.participant
+        return {self.tokens["secret"]: registration.portal_secret, self.tokens["name"]: escape(p.full_name),
+                self.tokens["unit"]: escape(p.unit.name), self.tokens["position"]: escape(p.position),
+                self.tokens["short_code"]: escape(registration.short_code_display),
+                self.tokens["ticket"]: escape(ticket or "")}
+
+
+def portal_page(request, registration: Registration, shape: str, agenda: AgendaFragment,
+                render_page: Callable[[SafeString, Registration, str | None], HttpResponse],
+                ticket: str | None) -> HttpResponse:
+    """The portal page for ``shape`` (``page_shape``), rendered once for everyone in it and served from the cache.
+
+    A first view, a reload or a second device gets the page a render would give without
+    rendering, once anyone in the same state was served. What is kept
+    (``settings.PORTAL_PAGE_SECONDS``, zlib-compressed) is the page rendered for a stand-in
+    (``PersonTokens``: the person's secret, name, unit, position, short code and QR payload are
+    tokens, put back when served), without its agenda (cached under its own key and put back)
+    and with a stand-in for the CSRF form token (replaced by a token of the request's own CSRF
+    cookie, as rendering does: ``get_token``). ``render_page(agenda_html, registration, ticket)``
+    renders the page for this request.
     """
     from django.core.cache import cache
     from django.middleware.csrf import get_token
 
-    key = f"rakor:portal-page:{state[:48]}"
+    key = f"rakor:portal-page:{shape[:48]}"
     found = cache.get_many([key, agenda.key])
     page = found.get(key)
-    if page is not None:
-        csrf, mark, compressed = page
-        html = zlib.decompress(compressed).decode()
-        if csrf in html:
-            html = html.replace(csrf, get_token(request))
-        return HttpResponse(html.replace(mark, agenda.html(found.get(agenda.key)), 1))
-    mark = f"<!--agenda-{secrets.token_hex(16)}-->"
-    response = render_page(mark_safe(mark))
-    html = response.content.decode()
-    csrf = "c" + secrets.token_hex(16)
-    kept = _CSRF_INPUT.sub(lambda m: m[1] + csrf + m[3], html)
-    cache.set(key, (csrf, mark, zlib.compress(kept.encode(), 1)), settings.PORTAL_PAGE_SECONDS)
-    response.content = html.replace(mark, agenda.html(found.get(agenda.key)), 1)
-    return response
+    if page is None:
+        person = PersonTokens()
+        mark = f"<!--agenda-{secrets.token_hex(16)}-->"
+        html = render_page(mark_safe(mark), person.stand_in(registration), person.tokens["ticket"] if ticket else None
+                           ).content.decode()
+        # What the other apps' parts computed for the real registration (their links) carries the real secret.
+        html = html.replace(registration.portal_secret, person.tokens["secret"])
+        csrf = "c" + secrets.token_hex(16)
+        page = (person.tokens, csrf, mark, zlib.compress(_CSRF_INPUT.sub(lambda m: m[1] + csrf + m[3], html).encode(), 1))
+        cache.set(key, page, settings.PORTAL_PAGE_SECONDS)
+    return HttpResponse(fill_page(page, registration, ticket, get_token(request), agenda.html(found.get(agenda.key))))
+
+
+def fill_page(page: tuple, registration: Registration, ticket: str | None, csrf_token: str, agenda_html: str) -> str:
+    """A kept page (``portal_page``) with this person's strings, CSRF token and agenda put in, in one pass."""
+    tokens, csrf, mark, compressed = page
+    values = PersonTokens(tokens).values(registration, ticket)
+    values[csrf] = csrf_token
+    values[mark] = agenda_html
+    pattern = re.compile("|".join(re.escape(t) for t in values))
+    return pattern.sub(lambda m: values[m[0]], zlib.decompress(compressed).decode())
 
 
 # ---------------------------------------------------------------- pages the same for everyone but their secret

@@ -47,6 +47,7 @@ from ..online.selectors import PersonalAgenda
 from ..portal import portal_view
 from ..portal_cache import (
     agenda_for,
+    page_shape,
     portal_page,
     portal_state,
     row_fields,
@@ -82,9 +83,9 @@ def portal(request, registration: Registration):
     """The participant's page. Cheap to serve (issue 15): the browser draws the QR from the signed
     payload (static/rakor/portal-qr.js; without scripts the page shows ``portal_qr_svg``), the agenda
     is rendered once per agenda state and shared (attendance.portal_cache), and a revisit whose ETag
-    still matches gets 304 without rendering; without a validator, the page kept under the same state
-    is served (``portal_page``). The browser keeps the page (private) but asks every
-    time ("no-cache")."""
+    still matches gets 304 without rendering; without one, the page rendered once for everyone in
+    the same state is served with the person's own strings put in (``portal_page``). The browser
+    keeps the page (private) but asks every time ("no-cache")."""
     days, checkins = portal_days_and_checkins(registration)  # one statement (= checkins_for_registration)
     context = _portal_context(request, registration, with_help=False, days=days)  # the help lines only when rendering
     agenda = agenda_for(registration, context["days"])  # its key now, its HTML only when rendering
@@ -92,17 +93,24 @@ def portal(request, registration: Registration):
     if state is not None and _etag_matches(request, with_csrf(state, request.COOKIES.get(settings.CSRF_COOKIE_NAME))):
         response = HttpResponseNotModified()
     else:
-        def render_page(agenda_html):
-            context.update({"my_checkins": checkins, "agenda_html": agenda_html,
+        ticket = registration.ticket if _ticket_available(registration) else None
+
+        def render_page(agenda_html, shown: Registration, ticket_shown: str | None):
+            context.update({"my_checkins": checkins, "agenda_html": agenda_html, "registration": shown,
+                            "participant": shown.participant, "portal_url": shown.portal_url,
                             "help_lines": help_lines(registration.event)})
-            if _ticket_available(registration):
-                context["ticket"] = registration.ticket
+            if ticket_shown:
+                context["ticket"] = ticket_shown
             return render(request, "attendance/public/portal.html", context)
 
         if state is not None and settings.PORTAL_PAGE_SECONDS:
-            response = portal_page(request, state, agenda, render_page)  # kept under its state: a reload renders nothing
+            user = getattr(request, "user", None)
+            shape = page_shape(request.get_full_path(), user.pk if user is not None and user.is_authenticated else None,
+                               registration, days=context["days"], checkins=checkins, agenda_key=agenda.key,
+                               ticket_shown=ticket is not None)
+            response = portal_page(request, registration, shape, agenda, render_page, ticket)  # shared by its state
         else:
-            response = render_page(agenda.html())
+            response = render_page(agenda.html(), registration, ticket)
     if state is not None:
         # The CSRF cookie the page's form was rendered with (a first visit's is set by this response).
         response["ETag"] = with_csrf(state, request.META.get("CSRF_COOKIE") or request.COOKIES.get(settings.CSRF_COOKIE_NAME))
